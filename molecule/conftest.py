@@ -1,0 +1,54 @@
+"""Helpers shared by the testinfra suites of every molecule scenario."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+# Import the collection's plugins the same way Ansible does, from the checkout.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, ".collections"))
+
+from ansible_collections.webstack.django.plugins.filter.worker_counts import (  # noqa: E402
+    worker_counts,
+)
+
+
+@pytest.fixture(scope="module")
+def facts(host):
+    """The hardware facts Ansible sees on the instance."""
+    return host.ansible("setup", "gather_subset=!all,min,hardware")["ansible_facts"]
+
+
+@pytest.fixture(scope="module")
+def plan(facts):
+    """The worker plan the roles compute for this instance with default inputs."""
+    return worker_counts(facts)
+
+
+def curl(host, url, *args):
+    """Fetch a URL from inside the instance; return (status, headers, body)."""
+    cmd = host.run(
+        "curl -sS -k -o /tmp/curl.body -D /tmp/curl.head -w '%%{http_code}' %s %s && cat /tmp/curl.body",
+        " ".join(args), url)
+    assert cmd.rc == 0, cmd.stderr
+    status = int(cmd.stdout[:3])
+    headers = host.file("/tmp/curl.head").content_string
+    return status, headers, cmd.stdout[3:]
+
+
+def header(headers, name):
+    """The value of a response header (last one wins), or None."""
+    value = None
+    for line in headers.splitlines():
+        key, _, rest = line.partition(":")
+        if key.strip().lower() == name.lower():
+            value = rest.strip()
+    return value
+
+
+def dump(data):
+    return json.dumps(data, indent=2, sort_keys=True)

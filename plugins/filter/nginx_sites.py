@@ -1,0 +1,251 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validate and complete the site definitions of the webstack.django.nginx role."""
+
+from __future__ import annotations
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+DOCUMENTATION = r"""
+name: nginx_sites
+author: webstack.django maintainers
+version_added: 0.1.0
+short_description: Validate nginx site definitions and fill in their defaults
+description:
+  - Takes the list of sites given to the C(webstack.django.nginx) role and returns the same
+    sites with every optional key filled in, ready for the site template.
+  - Checks what the role's argument specification cannot express (name syntax, port ranges,
+    duplicate names and ports, TLS certificate pairs, upstream addresses) and raises an error
+    naming the variable and the item, so bad input fails before the host is touched.
+positional: extra_sites, read_timeout, tls_dir
+options:
+  _input:
+    description: The sites, as in C(nginx_sites).
+    type: list
+    elements: dict
+    required: true
+  extra_sites:
+    description: More sites, as in C(nginx_extra_sites); reported under that name.
+    type: list
+    elements: dict
+    default: []
+  read_timeout:
+    description: Default C(uwsgi_read_timeout) in seconds for upstreams that set none.
+    type: int
+    default: 60
+  tls_dir:
+    description: Directory for self-signed certificates of sites that bring none.
+    type: str
+    default: /etc/nginx/tls
+"""
+
+EXAMPLES = r"""
+- name: Complete the site definitions
+  ansible.builtin.set_fact:
+    __nginx_sites: "{{ nginx_sites | webstack.django.nginx_sites(nginx_extra_sites, 60) }}"
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - The sites with every key present; C(upstream) is null when the site has none, and
+      C(tls.self_signed) tells whether the role must generate the certificate.
+  type: list
+  elements: dict
+"""
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+ADDRESS_RE = re.compile(r"^(unix:/\S+|\[[0-9A-Fa-f:]+\]:\d+|[A-Za-z0-9_.-]+:\d+)$")
+SITE_KEYS = {
+    "name", "state", "server_names", "listen", "default_server", "root", "index",
+    "static_locations", "upstream", "tls", "client_max_body_size", "extra_config",
+}
+UPSTREAM_KEYS = {"servers", "location", "keepalive", "read_timeout"}
+SERVER_KEYS = {"address", "weight", "max_fails", "fail_timeout", "down", "backup"}
+TLS_KEYS = {"enabled", "port", "certificate", "certificate_key", "redirect_http", "hsts_max_age"}
+STATIC_KEYS = {"location", "alias", "root", "expires"}
+
+
+def _fail(where, msg):
+    raise AnsibleFilterError(f"{where}: {msg}")
+
+
+def _port(where, value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value))
+        except ValueError:
+            _fail(where, f"{value!r} is not a port number")
+    if not 1 <= value <= 65535:
+        _fail(where, f"{value} is out of range 1-65535")
+    return value
+
+
+def _positive_int(where, value, minimum=0):
+    if isinstance(value, bool):
+        _fail(where, f"{value!r} is not a number")
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        _fail(where, f"{value!r} is not a number")
+    if value < minimum:
+        _fail(where, f"{value} is below {minimum}")
+    return value
+
+
+def _unknown(where, item, allowed):
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        _fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+
+
+def _str_list(where, value):
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        _fail(where, "must be a list of non-empty strings")
+    return list(value)
+
+
+def _server(where, server):
+    if isinstance(server, str):
+        server = {"address": server}
+    if not isinstance(server, dict):
+        _fail(where, "must be an address string or a dict with an address")
+    _unknown(where, server, SERVER_KEYS)
+    address = server.get("address")
+    if not isinstance(address, str) or not ADDRESS_RE.match(address):
+        _fail(f"{where}.address", f"{address!r} is neither unix:/path nor host:port")
+    if not address.startswith("unix:"):
+        _port(f"{where}.address", address.rsplit(":", 1)[1])
+    return {
+        "address": address,
+        "weight": _positive_int(f"{where}.weight", server.get("weight", 1), 1),
+        "max_fails": _positive_int(f"{where}.max_fails", server.get("max_fails", 1)),
+        "fail_timeout": _positive_int(f"{where}.fail_timeout", server.get("fail_timeout", 10)),
+        "down": bool(server.get("down", False)),
+        "backup": bool(server.get("backup", False)),
+    }
+
+
+def _upstream(where, upstream, read_timeout):
+    if upstream is None:
+        return None
+    if not isinstance(upstream, dict):
+        _fail(where, "must be a dict with a list of servers")
+    _unknown(where, upstream, UPSTREAM_KEYS)
+    servers = upstream.get("servers")
+    if not isinstance(servers, list) or not servers:
+        _fail(f"{where}.servers", "must be a non-empty list")
+    location = upstream.get("location", "/")
+    if not isinstance(location, str) or not location.startswith("/"):
+        _fail(f"{where}.location", f"{location!r} must start with /")
+    return {
+        "servers": [_server(f"{where}.servers[{i}]", s) for i, s in enumerate(servers)],
+        "location": location,
+        "keepalive": _positive_int(f"{where}.keepalive", upstream.get("keepalive", 16)),
+        "read_timeout": _positive_int(
+            f"{where}.read_timeout", upstream.get("read_timeout", read_timeout), 1),
+    }
+
+
+def _tls(where, tls, name, tls_dir):
+    tls = tls or {}
+    if not isinstance(tls, dict):
+        _fail(where, "must be a dict")
+    _unknown(where, tls, TLS_KEYS)
+    cert, key = tls.get("certificate"), tls.get("certificate_key")
+    if bool(cert) != bool(key):
+        _fail(where, "certificate and certificate_key go together (omit both for a self-signed one)")
+    enabled = bool(tls.get("enabled", False))
+    self_signed = enabled and not cert
+    return {
+        "enabled": enabled,
+        "port": _port(f"{where}.port", tls.get("port", 443)),
+        "certificate": cert or f"{tls_dir}/{name}.crt",
+        "certificate_key": key or f"{tls_dir}/{name}.key",
+        "self_signed": self_signed,
+        "redirect_http": bool(tls.get("redirect_http", True)),
+        "hsts_max_age": _positive_int(f"{where}.hsts_max_age", tls.get("hsts_max_age", 31536000)),
+    }
+
+
+def _static(where, item):
+    if not isinstance(item, dict):
+        _fail(where, "must be a dict")
+    _unknown(where, item, STATIC_KEYS)
+    location = item.get("location")
+    if not isinstance(location, str) or not location.startswith("/"):
+        _fail(f"{where}.location", f"{location!r} must start with /")
+    if bool(item.get("alias")) == bool(item.get("root")):
+        _fail(where, "needs exactly one of alias or root")
+    return {
+        "location": location,
+        "alias": item.get("alias"),
+        "root": item.get("root"),
+        "expires": item.get("expires", "30d"),
+    }
+
+
+def _site(where, site, read_timeout, tls_dir):
+    if not isinstance(site, dict):
+        _fail(where, "must be a dict")
+    _unknown(where, site, SITE_KEYS)
+    name = site.get("name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        _fail(f"{where}.name", f"{name!r} must match {NAME_RE.pattern}")
+    state = site.get("state", "present")
+    if state not in ("present", "absent"):
+        _fail(f"{where}.state", f"{state!r} is not one of present, absent")
+    statics = site.get("static_locations", []) or []
+    if not isinstance(statics, list):
+        _fail(f"{where}.static_locations", "must be a list")
+    return {
+        "name": name,
+        "state": state,
+        "server_names": _str_list(f"{where}.server_names", site.get("server_names", ["_"])),
+        "listen": _port(f"{where}.listen", site.get("listen", 80)),
+        "default_server": bool(site.get("default_server", False)),
+        "root": site.get("root"),
+        "index": _str_list(f"{where}.index", site.get("index", ["index.html"])),
+        "static_locations": [_static(f"{where}.static_locations[{i}]", s) for i, s in enumerate(statics)],
+        "upstream": _upstream(f"{where}.upstream", site.get("upstream"), read_timeout),
+        "tls": _tls(f"{where}.tls", site.get("tls"), name, tls_dir),
+        "client_max_body_size": site.get("client_max_body_size"),
+        "extra_config": site.get("extra_config", "") or "",
+    }
+
+
+def nginx_sites(sites, extra_sites=None, read_timeout=60, tls_dir="/etc/nginx/tls"):
+    """Return validated sites with defaults filled in; raise naming the bad field."""
+    result = []
+    for var, items in (("nginx_sites", sites), ("nginx_extra_sites", extra_sites or [])):
+        if not isinstance(items, list):
+            _fail(var, f"must be a list, got {type(items).__name__}")
+        for index, site in enumerate(items):
+            result.append(_site(f"{var}[{index}]", site, read_timeout, tls_dir))
+
+    seen = {}
+    default_ports = {}
+    for site in result:
+        if site["name"] in seen:
+            _fail("nginx_sites", f"site name {site['name']!r} is used twice")
+        seen[site["name"]] = True
+        if site["state"] != "present" or not site["default_server"]:
+            continue
+        ports = [site["listen"]] + ([site["tls"]["port"]] if site["tls"]["enabled"] else [])
+        for port in ports:
+            if port in default_ports:
+                _fail("nginx_sites", f"sites {default_ports[port]!r} and {site['name']!r} are both "
+                                     f"default_server on port {port}")
+            default_ports[port] = site["name"]
+    return result
+
+
+class FilterModule:
+    """Filters of webstack.django for nginx."""
+
+    def filters(self):
+        return {"nginx_sites": nginx_sites}

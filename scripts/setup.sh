@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Prepare this machine for the demo and the tests, from nothing:
+#   - a Python virtualenv (.venv) with the pinned controller/test requirements;
+#   - docker.io and debootstrap from the distribution when missing;
+#   - a Docker engine, started when none answers;
+#   - the systemd base image for the test containers, built when missing.
+# Safe to run again: every step is skipped when its result is already there.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+
+VENV="${WEBSTACK_VENV:-$here/.venv}"
+PYTHON="${PYTHON:-python3}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+setup_venv() {
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want="$(cat requirements.txt | sha256sum | cut -d' ' -f1)"
+  if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    log "virtualenv $VENV is up to date"
+    return
+  fi
+  log "creating virtualenv $VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --upgrade pip
+  "$VENV/bin/pip" install --quiet -r requirements.txt
+  echo "$want" > "$stamp"
+}
+
+setup_packages() {
+  local missing=()
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+setup_docker() {
+  if docker info >/dev/null 2>&1; then
+    log "docker engine answers"
+    return
+  fi
+  log "starting dockerd"
+  as_root mkdir -p /var/log
+  as_root sh -c 'nohup dockerd >/var/log/webstack-dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do
+    if docker info >/dev/null 2>&1; then
+      log "docker engine is up"
+      return
+    fi
+    sleep 1
+  done
+  echo "dockerd did not come up; see /var/log/webstack-dockerd.log" >&2
+  tail -n 30 /var/log/webstack-dockerd.log >&2 || true
+  exit 1
+}
+
+setup_image() {
+  "$here/scripts/build-image.sh"
+}
+
+case "${1:-all}" in
+  venv) setup_venv ;;
+  docker) setup_packages; setup_docker ;;
+  image) setup_packages; setup_docker; setup_image ;;
+  all) setup_venv; setup_packages; setup_docker; setup_image ;;
+  *) echo "usage: $0 [all|venv|docker|image]" >&2; exit 2 ;;
+esac

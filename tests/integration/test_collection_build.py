@@ -1,0 +1,85 @@
+"""The built collection leaves dev files out, installs offline and works by FQCN from there."""
+
+import os
+import subprocess
+import tarfile
+import textwrap
+
+import pytest
+
+from conftest import BIN, ROOT
+
+pytestmark = pytest.mark.integration
+
+LEFT_OUT = ("molecule/", "tests/", "examples/", ".collections/", ".config/", "scripts/", ".ci/",
+            "Makefile", "requirements.txt", "ansible.cfg", ".venv/")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build")
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path",
+                    str(out), ROOT], check=True, capture_output=True, text=True, cwd=str(out))
+    (tarball,) = out.glob("webstack-django-*.tar.gz")
+    return tarball
+
+
+@pytest.fixture(scope="module")
+def installed(built, tmp_path_factory):
+    path = tmp_path_factory.mktemp("collections")
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline",
+                    "-p", str(path), str(built)], check=True, capture_output=True, text=True,
+                   cwd=str(path))
+    return path
+
+
+def test_tarball_has_no_dev_files(built):
+    with tarfile.open(built) as tar:
+        names = tar.getnames()
+    assert "MANIFEST.json" in names
+    assert "roles/nginx/tasks/main.yml" in names
+    assert "plugins/filter/worker_counts.py" in names
+    leaked = [n for n in names if n.startswith(LEFT_OUT) or "/__pycache__/" in n]
+    assert leaked == []
+
+
+def test_installed_collection_works_by_fqcn(installed, tmp_path):
+    play = tmp_path / "use.yml"
+    play.write_text(textwrap.dedent("""
+        - name: Use the installed collection by FQCN
+          hosts: localhost
+          gather_facts: false
+          vars:
+            nginx_sites:
+              - name: demo
+                upstream:
+                  servers: [unix:/run/uwsgi/demo.sock]
+          tasks:
+            - name: Plan workers with the FQCN filter
+              ansible.builtin.set_fact:
+                plan: "{{ {'vcpus': 4, 'memory_mb': 8192} | webstack.django.worker_counts(profile='cpu') }}"
+
+            - name: Run the role's validation and planning from the install
+              ansible.builtin.include_role:
+                name: webstack.django.nginx
+                tasks_from: preflight
+
+            - name: Show where the role came from and what it computed
+              ansible.builtin.debug:
+                msg: "processes={{ plan.uwsgi.processes }}
+                      upstream={{ __nginx_sites[0].upstream.servers[0].address }}
+                      nginx_workers={{ __nginx_workers.worker_processes }}"
+        """))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update({"ANSIBLE_COLLECTIONS_PATH": str(installed), "ANSIBLE_NOCOLOR": "1",
+                "PATH": BIN + os.pathsep + env.get("PATH", "")})
+    result = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                             "--check", "-v", str(play)], cwd=str(tmp_path), env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert "processes=5" in out
+    assert "upstream=unix:/run/uwsgi/demo.sock" in out
+    # The role ran from the installed tree, not from the checkout.
+    assert f"{installed}/ansible_collections/webstack/django/roles/nginx/tasks/preflight.yml" in out
+    assert ROOT + "/roles" not in out

@@ -1,0 +1,42 @@
+"""Bad input to the nginx role fails before any task touches the host, naming the variable."""
+
+import json
+import re
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PLAY = """
+- name: Apply the nginx role with bad input
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: webstack.django.nginx
+"""
+
+CASES = {
+    "site without a name": ({"nginx_sites": [{"listen": 80}]},
+                            r"missing required arguments: name found in nginx_sites"),
+    "port 70000": ({"nginx_sites": [{"name": "demo", "listen": 70000}]},
+                   r"nginx_sites\[0\]\.listen: 70000 is out of range 1-65535"),
+    "sites not a list": ({"nginx_sites": {"name": "demo"}},
+                         r"nginx_sites.*(list|dict)"),
+    "name with a slash": ({"nginx_sites": [{"name": "a/b"}]},
+                          r"nginx_sites\[0\]\.name"),
+    "TLS port out of range": ({"nginx_extra_sites": [{"name": "x", "tls": {"enabled": True, "port": 0}}]},
+                              r"nginx_extra_sites\[0\]\.tls\.port"),
+    "unknown profile": ({"nginx_worker_profile": "turbo"},
+                        r"nginx_worker_profile"),
+}
+
+
+@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
+def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
+    result = run_play(PLAY, "-e", json.dumps(extra_vars))
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert re.search(message, out), out
+    # Nothing ran that could have changed the host: no task reached "ok" or "changed".
+    assert re.search(r"localhost\s*: ok=\d+\s+changed=0 ", out), out
+    assert "TASK [webstack.django.nginx : Install" not in out

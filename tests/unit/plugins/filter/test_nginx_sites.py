@@ -1,0 +1,87 @@
+"""Unit tests for the nginx_sites filter."""
+
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.webstack.django.plugins.filter import nginx_sites as module
+from ansible_collections.webstack.django.plugins.filter.nginx_sites import nginx_sites
+
+
+def test_minimal_site_gets_every_default():
+    (site,) = nginx_sites([{"name": "demo"}])
+    assert site["listen"] == 80
+    assert site["server_names"] == ["_"]
+    assert site["state"] == "present"
+    assert site["upstream"] is None
+    assert site["tls"]["enabled"] is False
+    assert site["tls"]["self_signed"] is False
+
+
+def test_upstream_servers_accept_strings_and_dicts():
+    (site,) = nginx_sites([{"name": "demo", "upstream": {"servers": [
+        "unix:/run/uwsgi/demo.sock", {"address": "10.0.0.2:8000", "weight": 3, "down": True}]}}],
+        read_timeout=90)
+    first, second = site["upstream"]["servers"]
+    assert first == {"address": "unix:/run/uwsgi/demo.sock", "weight": 1, "max_fails": 1,
+                     "fail_timeout": 10, "down": False, "backup": False}
+    assert second["weight"] == 3 and second["down"] is True
+    assert site["upstream"]["read_timeout"] == 90
+
+
+def test_tls_without_certificate_is_self_signed_in_tls_dir():
+    (site,) = nginx_sites([{"name": "demo", "tls": {"enabled": True}}], tls_dir="/x")
+    assert site["tls"]["self_signed"] is True
+    assert site["tls"]["certificate"] == "/x/demo.crt"
+    assert site["tls"]["certificate_key"] == "/x/demo.key"
+
+
+def test_tls_with_certificate_is_not_self_signed():
+    (site,) = nginx_sites([{"name": "demo", "tls": {
+        "enabled": True, "certificate": "/c.pem", "certificate_key": "/k.pem"}}])
+    assert site["tls"]["self_signed"] is False
+
+
+@pytest.mark.parametrize("sites, extra, message", [
+    ([{"name": "a b"}], [], r"nginx_sites\[0\]\.name"),
+    ([{"name": "a/b"}], [], r"nginx_sites\[0\]\.name"),
+    ([{"listen": 80}], [], r"nginx_sites\[0\]\.name"),
+    ([{"name": "a", "listen": 70000}], [], r"nginx_sites\[0\]\.listen: 70000 is out of range"),
+    ([{"name": "a", "listen": 0}], [], r"nginx_sites\[0\]\.listen"),
+    ([], [{"name": "a", "tls": {"enabled": True, "port": 99999}}], r"nginx_extra_sites\[0\]\.tls\.port"),
+    ([{"name": "a"}, {"name": "a"}], [], r"used twice"),
+    ([{"name": "a", "colour": "red"}], [], r"nginx_sites\[0\]: unknown key\(s\) colour"),
+    ([{"name": "a", "upstream": {"servers": []}}], [], r"upstream\.servers"),
+    ([{"name": "a", "upstream": {"servers": ["nowhere"]}}], [], r"servers\[0\]\.address"),
+    ([{"name": "a", "upstream": {"servers": ["h:70000"]}}], [], r"servers\[0\]\.address"),
+    ([{"name": "a", "tls": {"certificate": "/c"}}], [], r"certificate and certificate_key"),
+    ([{"name": "a", "static_locations": [{"location": "/s/"}]}], [], r"alias or root"),
+    ([{"name": "a", "static_locations": [{"location": "s/", "alias": "/x"}]}], [], r"location"),
+    ([{"name": "a", "state": "gone"}], [], r"nginx_sites\[0\]\.state"),
+    ([{"name": "a", "default_server": True}, {"name": "b", "default_server": True}], [],
+     r"both default_server on port 80"),
+    ("not-a-list", [], r"nginx_sites: must be a list"),
+])
+def test_bad_input_names_the_field(sites, extra, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        nginx_sites(sites, extra)
+
+
+def test_extra_sites_are_appended():
+    result = nginx_sites([{"name": "a"}], [{"name": "b"}])
+    assert [s["name"] for s in result] == ["a", "b"]
+
+
+def test_absent_sites_do_not_count_as_default_servers():
+    result = nginx_sites([{"name": "a", "default_server": True, "state": "absent"},
+                          {"name": "b", "default_server": True}])
+    assert len(result) == 2
+
+
+@pytest.mark.parametrize("block", ["DOCUMENTATION", "EXAMPLES", "RETURN"])
+def test_documentation_is_yaml(block):
+    assert yaml.safe_load(getattr(module, block))
+
+
+def test_filter_is_registered():
+    assert module.FilterModule().filters()["nginx_sites"] is nginx_sites
