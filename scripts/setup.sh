@@ -22,7 +22,7 @@ as_root() {
 setup_venv() {
   local stamp="$VENV/.requirements.sha256"
   local want
-  want="$(cat requirements.txt | sha256sum | cut -d' ' -f1)"
+  want="$(sha256sum < requirements.txt | cut -d' ' -f1)"
   if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     log "virtualenv $VENV is up to date"
     return
@@ -31,6 +31,23 @@ setup_venv() {
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --upgrade pip
   "$VENV/bin/pip" install --quiet -r requirements.txt
+  echo "$want" > "$stamp"
+}
+
+# The demo project's own virtualenv, for its Django test suite on the controller.
+setup_demo_venv() {
+  local demo="${WEBSTACK_DEMO_VENV:-$here/.venv-demo}"
+  local reqs="examples/demo_project/requirements.txt"
+  local stamp="$demo/.requirements.sha256"
+  local want
+  want="$(sha256sum < "$reqs" | cut -d' ' -f1)"
+  if [ -x "$demo/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    log "virtualenv $demo is up to date"
+    return
+  fi
+  log "creating virtualenv $demo"
+  "$PYTHON" -m venv "$demo"
+  "$demo/bin/pip" install --quiet -r "$reqs"
   echo "$want" > "$stamp"
 }
 
@@ -71,9 +88,9 @@ setup_image() {
 }
 
 case "${1:-all}" in
-  venv) setup_venv ;;
+  venv) setup_venv; setup_demo_venv ;;
   docker) setup_packages; setup_docker ;;
   image) setup_packages; setup_docker; setup_image ;;
-  all) setup_venv; setup_packages; setup_docker; setup_image ;;
+  all) setup_venv; setup_demo_venv; setup_packages; setup_docker; setup_image ;;
   *) echo "usage: $0 [all|venv|docker|image]" >&2; exit 2 ;;
 esac

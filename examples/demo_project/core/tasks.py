@@ -1,0 +1,36 @@
+from celery import shared_task
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import TaskRecord
+
+HEARTBEAT_KEY = "heartbeat"
+
+
+@shared_task
+def add(x, y):
+    return x + y
+
+
+@shared_task
+def record(key):
+    """Idempotent effect (one row per key) with a visible execution counter."""
+    with transaction.atomic():
+        obj, _ = TaskRecord.objects.get_or_create(key=key)
+        TaskRecord.objects.filter(pk=obj.pk).update(
+            executions=F("executions") + 1, updated=timezone.now()
+        )
+    return key
+
+
+@shared_task(ignore_result=True)
+def heartbeat():
+    """Periodic (celery beat): upsert the 'heartbeat' row and bump its count."""
+    now = timezone.now()
+    with transaction.atomic():
+        obj, _ = TaskRecord.objects.get_or_create(key=HEARTBEAT_KEY)
+        TaskRecord.objects.filter(pk=obj.pk).update(
+            count=F("count") + 1, value=now.isoformat(), updated=now
+        )
+    return None

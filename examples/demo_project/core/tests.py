@@ -1,0 +1,333 @@
+import importlib.util
+import io
+import json
+import os
+import secrets
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
+from django.db import OperationalError, connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.test import SimpleTestCase, TestCase, override_settings
+
+from demo.celery import app as celery_app
+from demo.envconf import env_bool, env_list, parse_database_url, release_id
+
+from . import tasks
+from .models import TaskRecord
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = PROJECT_DIR / "demo" / "settings.py"
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue().strip()
+
+
+def load_settings(environ):
+    """Execute demo/settings.py afresh with exactly `environ` as os.environ."""
+    spec = importlib.util.spec_from_file_location("demo._settings_probe", SETTINGS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    with mock.patch.dict(os.environ, environ, clear=True):
+        spec.loader.exec_module(module)
+    return module
+
+
+def random_secret(length=64):
+    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+class DatabaseUrlTests(SimpleTestCase):
+    def test_sqlite_absolute(self):
+        cfg = parse_database_url("sqlite:///var/lib/demo/db.sqlite3")
+        self.assertEqual(cfg["ENGINE"], "django.db.backends.sqlite3")
+        self.assertEqual(cfg["NAME"], "/var/lib/demo/db.sqlite3")
+        self.assertEqual(cfg["OPTIONS"], {"timeout": 20})
+
+    def test_sqlite_four_slashes_is_the_same_absolute_path(self):
+        cfg = parse_database_url("sqlite:////var/lib/demo/db.sqlite3")
+        self.assertEqual(cfg["NAME"], "/var/lib/demo/db.sqlite3")
+
+    def test_sqlite_percent_encoded_path(self):
+        cfg = parse_database_url("sqlite:///srv/my%20app/db.sqlite3")
+        self.assertEqual(cfg["NAME"], "/srv/my app/db.sqlite3")
+
+    def test_sqlite_memory(self):
+        self.assertEqual(parse_database_url("sqlite://:memory:")["NAME"], ":memory:")
+
+    def test_sqlite_relative_rejected(self):
+        with self.assertRaises(ImproperlyConfigured):
+            parse_database_url("sqlite://db.sqlite3")
+        with self.assertRaises(ImproperlyConfigured):
+            parse_database_url("sqlite:///")
+
+    def test_postgres_full(self):
+        cfg = parse_database_url("postgres://app:s3cret@db.example.com:5433/demo")
+        self.assertEqual(cfg["ENGINE"], "django.db.backends.postgresql")
+        self.assertEqual(
+            (cfg["NAME"], cfg["USER"], cfg["PASSWORD"], cfg["HOST"], cfg["PORT"]),
+            ("demo", "app", "s3cret", "db.example.com", "5433"),
+        )
+        self.assertEqual(cfg["OPTIONS"], {})
+
+    def test_postgresql_scheme_defaults_and_encoding(self):
+        cfg = parse_database_url("postgresql://app:p%40ss%3Aword%2F@localhost/demo?sslmode=require")
+        self.assertEqual(cfg["PASSWORD"], "p@ss:word/")
+        self.assertEqual(cfg["HOST"], "localhost")
+        self.assertEqual(cfg["PORT"], "")
+        self.assertEqual(cfg["OPTIONS"], {"sslmode": "require"})
+
+    def test_postgres_without_credentials_and_unix_socket(self):
+        cfg = parse_database_url("postgres://%2Fvar%2Frun%2Fpostgresql/demo")
+        self.assertEqual((cfg["USER"], cfg["PASSWORD"]), ("", ""))
+        self.assertEqual(cfg["HOST"], "/var/run/postgresql")
+
+    def test_postgres_ipv6(self):
+        cfg = parse_database_url("postgres://u:p@[::1]:5432/demo")
+        self.assertEqual((cfg["HOST"], cfg["PORT"]), ("::1", "5432"))
+
+    def test_rejections(self):
+        for url in ("", "nonsense", "mysql://u:p@h/db", "postgres://u:p@h:5432/",
+                    "postgres://u:p@h:port/db"):
+            with self.subTest(url=url), self.assertRaises(ImproperlyConfigured):
+                parse_database_url(url)
+
+
+class EnvHelperTests(SimpleTestCase):
+    def test_env_bool(self):
+        self.assertTrue(env_bool("X", environ={"X": "Yes"}))
+        self.assertFalse(env_bool("X", environ={"X": "0"}))
+        self.assertTrue(env_bool("X", default=True, environ={}))
+        with self.assertRaisesMessage(ImproperlyConfigured, "X"):
+            env_bool("X", environ={"X": "maybe"})
+
+    def test_env_list(self):
+        self.assertEqual(env_list("H", environ={"H": " a.example, ,b.example "}),
+                         ["a.example", "b.example"])
+        self.assertEqual(env_list("H", default=["x"], environ={}), ["x"])
+
+    def test_release_id_env_then_file_then_dev(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            self.assertEqual(release_id(tmp, environ={}), "dev")
+            Path(tmp, "RELEASE").write_text("1.2.3\n")
+            self.assertEqual(release_id(tmp, environ={}), "1.2.3")
+            self.assertEqual(release_id(tmp, environ={"DJANGO_RELEASE_ID": "r9"}), "r9")
+
+
+class SettingsTests(SimpleTestCase):
+    def test_missing_secret_key_with_debug_off_raises(self):
+        with self.assertRaisesMessage(ImproperlyConfigured, "DJANGO_SECRET_KEY"):
+            load_settings({})
+        with self.assertRaisesMessage(ImproperlyConfigured, "DJANGO_SECRET_KEY"):
+            load_settings({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": ""})
+
+    def test_debug_allows_missing_secret_key(self):
+        module = load_settings({"DJANGO_DEBUG": "1"})
+        self.assertTrue(module.DEBUG)
+        self.assertTrue(module.SECRET_KEY)
+
+    def test_defaults(self):
+        with tempfile.TemporaryDirectory() as state:
+            module = load_settings({"DJANGO_SECRET_KEY": "k" * 60, "DJANGO_STATE_DIR": state})
+            self.assertFalse(module.DEBUG)
+            self.assertEqual(module.DATABASES["default"]["NAME"], str(Path(state, "db.sqlite3")))
+            self.assertEqual(module.DATABASES["default"]["OPTIONS"], {"timeout": 20})
+            self.assertEqual(module.CELERY_BEAT_SCHEDULE_FILENAME, str(Path(state, "celerybeat-schedule")))
+        self.assertEqual(module.CELERY_BROKER_URL, "amqp://guest:guest@localhost:5672//")
+        self.assertFalse(getattr(module, "SECURE_SSL_REDIRECT", False))
+        self.assertEqual(module.STATIC_URL, "/static/")
+
+    def test_environment_overrides(self):
+        module = load_settings({
+            "DJANGO_SECRET_KEY": "k" * 60,
+            "DJANGO_ALLOWED_HOSTS": "demo.example,www.demo.example",
+            "DJANGO_CSRF_TRUSTED_ORIGINS": "https://demo.example",
+            "DATABASE_URL": "postgres://u:p@db:5432/demo",
+            "CELERY_BROKER_URL": "amqp://demo:pw@mq:5672/demo",
+            "DJANGO_STATIC_ROOT": "/srv/demo/static",
+            "DJANGO_SECURE_SSL": "true",
+        })
+        self.assertEqual(module.ALLOWED_HOSTS, ["demo.example", "www.demo.example"])
+        self.assertEqual(module.CSRF_TRUSTED_ORIGINS, ["https://demo.example"])
+        self.assertEqual(module.DATABASES["default"]["HOST"], "db")
+        self.assertEqual(module.CELERY_BROKER_URL, "amqp://demo:pw@mq:5672/demo")
+        self.assertEqual(module.STATIC_ROOT, "/srv/demo/static")
+        self.assertTrue(module.SECURE_SSL_REDIRECT)
+        self.assertTrue(module.SESSION_COOKIE_SECURE)
+        self.assertTrue(module.CSRF_COOKIE_SECURE)
+        self.assertEqual(module.SECURE_HSTS_SECONDS, 31536000)
+        self.assertTrue(module.SECURE_HSTS_INCLUDE_SUBDOMAINS)
+        self.assertTrue(module.SECURE_HSTS_PRELOAD)
+        self.assertEqual(module.SECURE_PROXY_SSL_HEADER, ("HTTP_X_FORWARDED_PROTO", "https"))
+
+    def test_check_deploy_is_clean_with_ssl(self):
+        with tempfile.TemporaryDirectory() as state:
+            env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "DJANGO_SETTINGS_MODULE": "demo.settings",
+                "DJANGO_SECRET_KEY": random_secret(),
+                "DJANGO_SECURE_SSL": "1",
+                "DJANGO_ALLOWED_HOSTS": "demo.example",
+                "DJANGO_STATE_DIR": state,
+            }
+            proc = subprocess.run(
+                [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120,
+            )
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("System check identified no issues (0 silenced).", proc.stdout)
+
+
+class CeleryConfigTests(SimpleTestCase):
+    def test_reliability_settings(self):
+        conf = celery_app.conf
+        self.assertEqual(celery_app.main, "demo")
+        self.assertEqual(conf.result_backend, "rpc://")
+        self.assertTrue(conf.result_persistent)
+        self.assertEqual(conf.task_default_delivery_mode, "persistent")
+        self.assertTrue(conf.task_acks_late)
+        self.assertTrue(conf.task_reject_on_worker_lost)
+        self.assertEqual(conf.worker_prefetch_multiplier, 1)
+        self.assertTrue(conf.broker_connection_retry_on_startup)
+        queues = {q.name: q for q in conf.task_queues}
+        self.assertTrue(queues["celery"].durable)
+        self.assertTrue(queues["celery"].exchange.durable)
+
+    def test_beat_schedule(self):
+        entry = celery_app.conf.beat_schedule["heartbeat"]
+        self.assertEqual(entry["task"], "core.tasks.heartbeat")
+        self.assertEqual(entry["schedule"], 10.0)
+        self.assertIn("core.tasks.heartbeat", celery_app.tasks)
+        self.assertIn("core.tasks.record", celery_app.tasks)
+        self.assertIn("core.tasks.add", celery_app.tasks)
+
+
+class HealthzTests(TestCase):
+    def test_ok_after_migrate(self):
+        with override_settings(RELEASE_ID="rel-42"):
+            response = self.client.get("/healthz")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content.decode().strip(), "ok rel-42")
+        self.assertEqual(response["Content-Type"], "text/plain; charset=utf-8")
+
+    def test_unapplied_migration_gives_503(self):
+        recorder = MigrationRecorder(connection)
+        recorder.record_unapplied("core", "0001_initial")
+        try:
+            response = self.client.get("/healthz")
+        finally:
+            recorder.record_applied("core", "0001_initial")
+        self.assertEqual(response.status_code, 503)
+        self.assertIn("unapplied migrations (1): core.0001_initial", response.content.decode())
+        self.assertEqual(self.client.get("/healthz").status_code, 200)
+
+    def test_database_down_gives_503(self):
+        broken = mock.MagicMock()
+        broken.cursor.side_effect = OperationalError("connection refused")
+        with mock.patch("core.views.connection", broken):
+            response = self.client.get("/healthz")
+        self.assertEqual(response.status_code, 503)
+        self.assertIn("database unavailable", response.content.decode())
+
+    def test_post_not_allowed(self):
+        self.assertEqual(self.client.post("/healthz").status_code, 405)
+
+
+class ViewTests(TestCase):
+    def test_cpu(self):
+        response = self.client.get("/cpu")
+        self.assertEqual(response.status_code, 200)
+        body = response.json()
+        self.assertEqual(body["n"], 25_000)
+        self.assertEqual(body["result"], self.client.get("/cpu").json()["result"])  # deterministic
+        self.assertEqual(self.client.get("/cpu?n=10").json()["n"], 10)
+        self.assertEqual(self.client.get("/cpu?n=junk").json()["n"], 25_000)
+
+    def test_io(self):
+        started = time.perf_counter()
+        response = self.client.get("/io")
+        self.assertGreaterEqual(time.perf_counter() - started, 0.02)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["slept_ms"], 20)
+
+    @override_settings(RELEASE_ID="rel-7")
+    def test_version(self):
+        response = self.client.get("/version")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content.decode().strip(), "rel-7")
+
+    def test_index_references_static_css(self):
+        response = self.client.get("/")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'href="/static/demo/site.css"')
+        self.assertTrue(finders.find("demo/site.css"))
+
+    def test_admin_is_mounted(self):
+        self.assertEqual(self.client.get("/admin/login/").status_code, 200)
+
+    def test_collectstatic(self):
+        with tempfile.TemporaryDirectory() as root, override_settings(STATIC_ROOT=root):
+            call_command("collectstatic", interactive=False, verbosity=0)
+            self.assertTrue(Path(root, "demo", "site.css").is_file())
+            self.assertTrue(Path(root, "admin", "css", "base.css").is_file())
+
+
+class TaskTests(TestCase):
+    def test_add_direct_and_eager(self):
+        self.assertTrue(settings.CELERY_TASK_ALWAYS_EAGER)
+        self.assertEqual(tasks.add(2, 3), 5)
+        self.assertEqual(tasks.add.delay(2, 3).get(timeout=5), 5)
+
+    def test_record_is_idempotent_and_counts_executions(self):
+        self.assertEqual(tasks.record("p-0"), "p-0")
+        self.assertEqual(tasks.record.delay("p-0").get(timeout=5), "p-0")
+        self.assertEqual(TaskRecord.objects.filter(key="p-0").count(), 1)
+        self.assertEqual(json.loads(run("count_records", "--prefix", "p")),
+                         {"distinct": 1, "executions": 2})
+
+    def test_heartbeat_upserts(self):
+        self.assertEqual(run("heartbeat_count"), "0")
+        tasks.heartbeat()
+        tasks.heartbeat.delay()
+        self.assertEqual(run("heartbeat_count"), "2")
+        self.assertEqual(TaskRecord.objects.filter(key="heartbeat").count(), 1)
+
+
+class CommandTests(TestCase):
+    def test_enqueue_and_count_records(self):
+        self.assertEqual(run("enqueue_records", "--prefix", "batch", "--count", "5"), "enqueued 5")
+        run("enqueue_records", "--prefix", "other", "--count", "2")
+        TaskRecord.objects.create(key="batch-x")  # not PREFIX-<n>: not counted
+        self.assertEqual(json.loads(run("count_records", "--prefix", "batch")),
+                         {"distinct": 5, "executions": 5})
+        self.assertEqual(json.loads(run("count_records", "--prefix", "none")),
+                         {"distinct": 0, "executions": 0})
+
+    def test_enqueue_rejects_bad_arguments(self):
+        with self.assertRaises(CommandError):
+            run("enqueue_records", "--prefix", "p", "--count", "-1")
+        with self.assertRaises(CommandError):
+            call_command("enqueue_records", "--prefix", "p")  # --count required
+
+    def test_celery_roundtrip_eager(self):
+        self.assertEqual(run("celery_roundtrip", "--timeout", "5"), "roundtrip ok 5")
+
+    def test_celery_roundtrip_failure_is_a_command_error(self):
+        with mock.patch.object(tasks.add, "apply_async", side_effect=OSError("broker down")):
+            with self.assertRaisesMessage(CommandError, "roundtrip failed: OSError: broker down"):
+                run("celery_roundtrip", "--timeout", "1")
+        with self.assertRaises(CommandError):
+            run("celery_roundtrip", "--timeout", "0")

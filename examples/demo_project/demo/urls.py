@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from core import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("healthz", views.healthz, name="healthz"),
+    path("cpu", views.cpu, name="cpu"),
+    path("io", views.io, name="io"),
+    path("version", views.version, name="version"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""Django's command-line utility for the demo project."""
+import os
+import sys
+
+
+def main():
+    # `manage.py test` runs with the test settings (eager Celery, in-memory
+    # SQLite, a throwaway secret) unless DJANGO_SETTINGS_MODULE says otherwise.
+    default = "demo.settings_test" if sys.argv[1:2] == ["test"] else "demo.settings"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default)
+    try:
+        from django.core.management import execute_from_command_line
+    except ImportError as exc:
+        raise ImportError(
+            "Couldn't import Django. Is it installed and available on your "
+            "PYTHONPATH environment variable? Did you forget to activate a "
+            "virtual environment?"
+        ) from exc
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()
