@@ -52,6 +52,8 @@ done
 rm -f /usr/sbin/policy-rc.d
 apt-get clean
 rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /tmp/* /var/tmp/*
+# An emptied list directory must look stale, or `cache_valid_time` would skip the update.
+touch -d @0 /var/lib/apt/lists
 CHROOT
 cat > "$root/etc/apt/sources.list" <<SOURCES
 deb $MIRROR $SUITE main
