@@ -37,10 +37,10 @@ unit: ## pytest unit tests of the plugins and the demo project
 integration: ## Controller-side playbook tests: argument validation, plan, built collection
 	pytest tests/integration -q
 
-molecule: ## Each molecule scenario in turn (SCENARIOS="nginx ...")
+molecule: ## Each molecule scenario in turn (SCENARIOS="nginx ..."); one at a time machine-wide
 	@for s in $(SCENARIOS); do \
 	  echo "==> molecule test -s $$s"; \
-	  molecule test -s $$s || exit 1; \
+	  flock /tmp/webstack-molecule.lock molecule test -s $$s || exit 1; \
 	done
 
 collection: ## Build the collection tarball into dist/

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 
 import pytest
@@ -30,10 +31,13 @@ def plan(facts):
 
 
 def curl(host, url, *args):
-    """Fetch a URL from inside the instance; return (status, headers, body)."""
-    cmd = host.run(
-        "curl -sS -k -o /tmp/curl.body -D /tmp/curl.head -w '%%{http_code}' %s %s && cat /tmp/curl.body",
-        " ".join(args), url)
+    """Fetch a URL from inside the instance; return (status, headers, body).
+
+    Extra curl arguments are passed as separate words, e.g. ("-H", "Host: app.test").
+    """
+    words = ["curl", "-sS", "-k", "--max-time", "20", "-o", "/tmp/curl.body",
+             "-D", "/tmp/curl.head", "-w", "%{http_code}", *args, url]
+    cmd = host.run(" ".join(shlex.quote(w) for w in words) + " && cat /tmp/curl.body")
     assert cmd.rc == 0, cmd.stderr
     status = int(cmd.stdout[:3])
     headers = host.file("/tmp/curl.head").content_string

@@ -22,6 +22,8 @@ def ansible_env(**extra):
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_CALLBACK_RESULT_FORMAT": "yaml",
+        # localhost runs modules with this Python (discovery could pick a broken shim).
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         "PATH": BIN + os.pathsep + env.get("PATH", ""),
     })
     env.update(extra)

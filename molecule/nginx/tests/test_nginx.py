@@ -20,7 +20,7 @@ def test_static_site_answers_with_its_page(host):
 
 
 def test_static_alias_is_served_by_nginx(host):
-    status, _, body = curl(host, "http://127.0.0.1:8080/static/hello.txt", "-H 'Host: app.test'")
+    status, _, body = curl(host, "http://127.0.0.1:8080/static/hello.txt", "-H", "Host: app.test")
     assert status == 200
     assert body == "hello from the static alias\n"
 
@@ -28,14 +28,14 @@ def test_static_alias_is_served_by_nginx(host):
 def test_upstream_location_is_passed_to_uwsgi(host):
     # No application listens on the socket in this scenario: nginx answers 502 itself,
     # which shows the request went to the uwsgi upstream and not to a file.
-    status, _, _ = curl(host, "http://127.0.0.1:8080/anything", "-H 'Host: app.test'")
+    status, _, _ = curl(host, "http://127.0.0.1:8080/anything", "-H", "Host: app.test")
     assert status == 502
     assert "app_app" in host.file("/etc/nginx/sites-enabled/app.conf").content_string
 
 
 def test_default_site_is_gone(host):
     assert not host.file("/etc/nginx/sites-enabled/default").exists
-    _, _, body = curl(host, "http://127.0.0.1/", "-H 'Host: unknown.test'")
+    _, _, body = curl(host, "http://127.0.0.1/", "-H", "Host: unknown.test")
     assert "Welcome to nginx" not in body
 
 
