@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export WEBSTACK_IMAGE ?= webstack/debian12-systemd:latest
 # Molecule scenarios run by `make test`, one at a time (2 cores).
-SCENARIOS ?= nginx
+SCENARIOS ?= nginx virtualenv uwsgi
 
 .PHONY: help setup setup-venv test test-fast lint unit integration molecule collection clean
 

@@ -61,6 +61,12 @@ deb $MIRROR $SUITE-updates main
 deb http://deb.debian.org/debian-security $SUITE-security main
 SOURCES
 echo 'en_US.UTF-8 UTF-8' > "$root/etc/locale.gen"
+# Trust the same extra CAs as this machine (e.g. a TLS-inspecting proxy in front of PyPI),
+# so test hosts can install from the package index like the controller can.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1
+fi
 chroot "$root" locale-gen >/dev/null 2>&1 || true
 
 log "importing $IMAGE"

@@ -1,0 +1,153 @@
+"""Behaviour of the uwsgi role behind nginx in a real systemd container."""
+
+import json
+import re
+import time
+
+from conftest import curl
+
+SERVICE = "uwsgi-hello"
+SOCKET = "/run/uwsgi/hello/uwsgi.sock"
+STATS = "/run/uwsgi/hello/stats.sock"
+INI = "/etc/uwsgi/hello.ini"
+
+
+def stats(host):
+    """The uWSGI stats server's JSON (read as root through the unix socket)."""
+    script = ("import socket,sys;s=socket.socket(socket.AF_UNIX);s.connect(sys.argv[1]);d=b''\n"
+              "while True:\n c=s.recv(65536)\n if not c: break\n d+=c\nprint(d.decode())")
+    return json.loads(host.check_output(f"python3 -c \"{script}\" {STATS}"))
+
+
+def main_pid(host):
+    return int(host.check_output(f"systemctl show -p MainPID --value {SERVICE}"))
+
+
+def worker_pids(host):
+    return sorted(w["pid"] for w in stats(host)["workers"] if w["pid"] > 0)
+
+
+def ini_value(host, key):
+    match = re.search(rf"^{re.escape(key)} = (.*)$", host.file(INI).content_string, re.M)
+    return match.group(1) if match else None
+
+
+def wait_serving(host, timeout=60):
+    """Wait until nginx answers 200 from the app; return the body."""
+    deadline = time.time() + timeout
+    while True:
+        cmd = host.run("curl -s -o /tmp/serving.body -w '%{http_code}' http://127.0.0.1/")
+        if cmd.stdout == "200":
+            return host.file("/tmp/serving.body").content_string
+        assert time.time() < deadline, f"not serving after {timeout}s: {cmd.stdout}"
+        time.sleep(1)
+
+
+def test_service_running_and_enabled(host):
+    service = host.service(SERVICE)
+    assert service.is_running
+    assert service.is_enabled
+
+
+def test_request_through_nginx_reaches_the_app(host):
+    status, _, body = curl(host, "http://127.0.0.1/")
+    assert status == 200
+    assert body.startswith("hello release=1 ")
+
+
+def test_environment_file_and_variables_reach_the_app(host):
+    _, _, body = curl(host, "http://127.0.0.1/")
+    assert "greeting=bonjour" in body
+    assert "secret=set" in body
+    assert "not-a-real-secret" not in host.file(INI).content_string
+
+
+def test_workers_run_as_the_app_user(host):
+    uid = host.user("hello").uid
+    _, _, body = curl(host, "http://127.0.0.1/")
+    assert f"uid={uid}" in body
+    for pid in [main_pid(host)] + worker_pids(host):
+        assert host.check_output(f"ps -o user= -p {pid}") == "hello"
+
+
+def test_worker_count_equals_the_plan(host, plan):
+    data = stats(host)
+    assert len(data["workers"]) == plan["uwsgi"]["processes"]
+    assert {len(w["cores"]) for w in data["workers"]} == {plan["uwsgi"]["threads"]}
+    assert ini_value(host, "processes") == str(plan["uwsgi"]["processes"])
+
+
+def test_listen_is_clamped_to_somaxconn(host, plan):
+    somaxconn = int(host.file("/proc/sys/net/core/somaxconn").content_string)
+    assert somaxconn == 512
+    assert plan["uwsgi"]["listen"] > somaxconn
+    assert ini_value(host, "listen") == str(somaxconn)
+
+
+def test_worker_settings_come_from_the_plan(host, plan):
+    for key in ("harakiri", "max_requests", "max_requests_delta", "max_worker_lifetime", "reload_on_rss"):
+        assert ini_value(host, key.replace("_", "-")) == str(plan["uwsgi"][key]), key
+
+
+def test_socket_is_0660_and_belongs_to_the_web_server_group(host):
+    sock = host.file(SOCKET)
+    assert sock.is_socket
+    assert sock.mode == 0o660
+    assert sock.user == "hello"
+    assert sock.group == "www-data"
+
+
+def test_configuration_is_readable_by_the_app_group_only(host):
+    ini = host.file(INI)
+    assert (ini.user, ini.group, ini.mode) == ("root", "hello", 0o640)
+
+
+def test_logs_go_to_the_journal(host):
+    out = host.check_output(f"journalctl -u {SERVICE} --no-pager -o cat")
+    assert "spawned uWSGI worker" in out
+
+
+def test_reload_is_a_chain_reload_that_keeps_serving(host):
+    master, workers = main_pid(host), worker_pids(host)
+    # Requests through nginx all along the reload: bounded loop on the loopback address.
+    host.run("rm -f /tmp/codes; nohup sh -c 'for i in $(seq 1 150); do "
+             "curl -s -o /dev/null -w \"%{http_code}\\n\" http://127.0.0.1/ >> /tmp/codes; sleep 0.05; done' "
+             ">/dev/null 2>&1 &")
+    time.sleep(1)
+    assert host.run(f"systemctl reload {SERVICE}").rc == 0
+    assert main_pid(host) == master
+    new_workers = worker_pids(host)
+    assert len(new_workers) == len(workers)
+    assert not set(new_workers) & set(workers)
+    deadline = time.time() + 60
+    while len(host.file("/tmp/codes").content_string.split()) < 150:
+        assert time.time() < deadline
+        time.sleep(1)
+    codes = host.file("/tmp/codes").content_string.split()
+    assert set(codes) == {"200"}, codes
+
+
+def test_reload_after_a_release_switch_serves_the_new_code(host):
+    assert host.run("ln -sfn releases/2 /srv/hello/current.new && mv -T /srv/hello/current.new /srv/hello/current").rc == 0
+    try:
+        master = main_pid(host)
+        assert host.run(f"systemctl reload {SERVICE}").rc == 0
+        assert main_pid(host) == master
+        for _ in range(10):
+            _, _, body = curl(host, "http://127.0.0.1/")
+            assert body.startswith("hello release=2 "), body
+    finally:
+        host.run("ln -sfn releases/1 /srv/hello/current.new && mv -T /srv/hello/current.new /srv/hello/current")
+        host.run(f"systemctl reload {SERVICE}")
+
+
+def test_killed_master_is_restarted_by_systemd(host):
+    master = main_pid(host)
+    assert host.run(f"kill -KILL {master}").rc == 0
+    deadline = time.time() + 60
+    while main_pid(host) in (0, master):
+        assert time.time() < deadline, "systemd did not restart the app"
+        time.sleep(1)
+    body = wait_serving(host)
+    assert body.startswith("hello release=1 ")
+    assert host.service(SERVICE).is_running

@@ -1,0 +1,51 @@
+"""Bad input to the uwsgi role fails before any task touches the host, naming the variable."""
+
+import json
+import re
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PLAY = """
+- name: Apply the uwsgi role with bad input
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: webstack.django.uwsgi
+"""
+
+APP = {"name": "demo", "venv": "/srv/demo/venv", "chdir": "/srv/demo/current", "module": "demo.wsgi:application"}
+
+CASES = {
+    "name with a slash": ({"uwsgi_apps": [dict(APP, name="demo/x")]},
+                          r"uwsgi_apps\[0\]\.name: 'demo/x' must match"),
+    "name with spaces": ({"uwsgi_apps": [dict(APP, name="my demo")]},
+                         r"uwsgi_apps\[0\]\.name: 'my demo' must match"),
+    "zero processes": ({"uwsgi_apps": [APP], "uwsgi_processes": 0},
+                       r"uwsgi_processes: 0 must be at least 1"),
+    "negative processes": ({"uwsgi_apps": [APP], "uwsgi_processes": -3},
+                           r"uwsgi_processes: -3 must be at least 1"),
+    "zero processes in an app": ({"uwsgi_apps": [dict(APP, overrides={"processes": 0})]},
+                                 r"uwsgi_apps\[0\]\.overrides\.processes: 0 must be at least 1"),
+    "relative venv": ({"uwsgi_apps": [dict(APP, venv="venv")]},
+                      r"uwsgi_apps\[0\]\.venv: 'venv' must be an absolute"),
+    "app without a name": ({"uwsgi_apps": [{"venv": "/v"}]},
+                           r"missing required arguments: name found in uwsgi_apps"),
+    "extra app with a bad name": ({"uwsgi_extra_apps": [dict(APP, name="a b")]},
+                                  r"uwsgi_extra_apps\[0\]\.name"),
+    "processes not a number": ({"uwsgi_apps": [APP], "uwsgi_processes": "many"},
+                               r"uwsgi_processes"),
+    "unknown profile": ({"uwsgi_worker_profile": "turbo"}, r"uwsgi_worker_profile"),
+}
+
+
+@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
+def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
+    result = run_play(PLAY, "-e", json.dumps(extra_vars))
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert re.search(message, out), out
+    assert re.search(r"localhost\s*: ok=\d+\s+changed=0 ", out), out
+    assert "TASK [webstack.django.uwsgi : Install" not in out
+    assert "TASK [webstack.django.uwsgi : Read net.core.somaxconn" not in out

@@ -1,0 +1,73 @@
+"""Bad input to the virtualenv role fails before any task touches the host, naming the variable."""
+
+import json
+import re
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PLAY = """
+- name: Apply the virtualenv role with bad input
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: webstack.django.virtualenv
+"""
+
+WHEELHOUSE_PLAY = """
+- name: Build a wheelhouse with bad input
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Build the wheelhouse
+      ansible.builtin.include_role:
+        name: webstack.django.virtualenv
+        tasks_from: wheelhouse
+"""
+
+CASES = {
+    "relative venv path": ({"virtualenv_path": "venv"},
+                           r'virtualenv_path: "venv" must be an absolute path'),
+    "missing venv path": ({}, r"missing required arguments: virtualenv_path"),
+    "relative requirements": ({"virtualenv_path": "/opt/v", "virtualenv_requirements": "requirements.txt"},
+                              r'virtualenv_requirements: "requirements.txt" must be an absolute path'),
+    "relative wheelhouse": ({"virtualenv_path": "/opt/v", "virtualenv_wheelhouse": "wheels"},
+                            r'virtualenv_wheelhouse: "wheels" must be an absolute path'),
+    "wheelhouse with an index": ({"virtualenv_path": "/opt/v", "virtualenv_wheelhouse": "/srv/wheels",
+                                  "virtualenv_index_url": "https://example.invalid/simple"},
+                                 r"virtualenv_wheelhouse: installs offline"),
+    "packages without hashes": ({"virtualenv_path": "/opt/v", "virtualenv_require_hashes": True,
+                                 "virtualenv_packages": ["six"]},
+                                r"virtualenv_packages: must be empty with virtualenv_require_hashes"),
+    "packages not a list": ({"virtualenv_path": "/opt/v", "virtualenv_packages": {"six": 1}},
+                            r"virtualenv_packages"),
+}
+
+WHEELHOUSE_CASES = {
+    "missing wheelhouse": ({"virtualenv_packages": ["six"]}, r"virtualenv_wheelhouse: is required"),
+    "relative wheelhouse": ({"virtualenv_wheelhouse": "wheels", "virtualenv_packages": ["six"]},
+                            r'virtualenv_wheelhouse: "wheels" must be an absolute path'),
+    "nothing to build": ({"virtualenv_wheelhouse": "/srv/wheels"},
+                         r"virtualenv_requirements or virtualenv_packages: give at least one"),
+}
+
+
+def assert_failed_before_any_change(result, message):
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert re.search(message, out), out
+    assert re.search(r"localhost\s*: ok=\d+\s+changed=0 ", out), out
+    assert "TASK [webstack.django.virtualenv : Install" not in out
+    assert "TASK [webstack.django.virtualenv : Create" not in out
+    assert "TASK [webstack.django.virtualenv : Build" not in out
+
+
+@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
+def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
+    assert_failed_before_any_change(run_play(PLAY, "-e", json.dumps(extra_vars)), message)
+
+
+@pytest.mark.parametrize("extra_vars, message", WHEELHOUSE_CASES.values(), ids=WHEELHOUSE_CASES.keys())
+def test_bad_wheelhouse_input_fails_before_any_change(run_play, extra_vars, message):
+    assert_failed_before_any_change(run_play(WHEELHOUSE_PLAY, "-e", json.dumps(extra_vars)), message)

@@ -1,0 +1,235 @@
+"""Unit tests for the pip_requirements module: pip is replaced by a fake that records calls."""
+
+import json
+import os
+import pwd
+import subprocess
+from types import SimpleNamespace
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.webstack.django.plugins.modules import pip_requirements as mod
+
+
+class FakePip:
+    """Plays the virtualenv's python: `-m venv`, `pip --version/list/install`, the old-pip check."""
+
+    def __init__(self, installed=None, version="23.0.1", to_install=None):
+        self.installed = dict(installed or {"pip": version, "setuptools": "66.1.1"})
+        self.version = version
+        self.to_install = dict(to_install or {})  # what a real `pip install` resolves to
+        self.calls = []
+        self.kwargs = []
+
+    def __call__(self, cmd, input=None, **kwargs):
+        self.calls.append(cmd)
+        self.kwargs.append(kwargs)
+        out = ""
+        if cmd[1:3] == ["-m", "venv"]:
+            os.makedirs(os.path.join(cmd[-1], "bin"), exist_ok=True)
+            open(os.path.join(cmd[-1], "bin", "python"), "w").close()
+        elif cmd[1:4] == ["-m", "pip", "--version"]:
+            out = f"pip {self.version} from /x/site-packages/pip (python 3.11)\n"
+        elif cmd[1:4] == ["-m", "pip", "list"]:
+            out = json.dumps([{"name": n, "version": v} for n, v in self.installed.items()])
+        elif cmd[1:4] == ["-m", "pip", "install"] and "--dry-run" in cmd:
+            out = json.dumps({"version": "1", "install": [
+                {"metadata": {"name": n, "version": v}} for n, v in self.pending().items()]})
+        elif cmd[1:4] == ["-m", "pip", "install"]:
+            self.installed.update(self.pending())
+            out = "Successfully installed\n"
+        elif cmd[1] == "-c":
+            out = json.dumps([{"line": f"{n}=={v}", "name": n, "version": v} for n, v in self.pending().items()])
+        return SimpleNamespace(returncode=0, stdout=out, stderr="")
+
+    def pending(self):
+        have = {k.lower(): v for k, v in self.installed.items()}
+        return {n: v for n, v in self.to_install.items() if have.get(n.lower()) != v}
+
+    def pip_runs(self, *words):
+        return [c for c in self.calls if c[1:4] == ["-m", "pip", "install"] and all(w in c for w in words)]
+
+
+@pytest.fixture
+def venv(tmp_path):
+    """An existing virtualenv directory (bin/python present)."""
+    path = tmp_path / "venv"
+    (path / "bin").mkdir(parents=True)
+    (path / "bin" / "python").touch()
+    return path
+
+
+@pytest.fixture
+def run(capsys, monkeypatch):
+    """Run main() with a fake pip; return (result, fake)."""
+
+    def _run(fake, check=False, diff=False, **args):
+        monkeypatch.setattr(subprocess, "run", fake)
+        args.update(_ansible_check_mode=check, _ansible_diff=diff)
+        with patch_module_args(args):
+            with pytest.raises(SystemExit) as exc:
+                mod.main()
+        result = json.loads(capsys.readouterr().out)
+        assert bool(exc.value.code) == bool(result.get("failed")), result
+        return result
+
+    return _run
+
+
+def test_second_run_installs_nothing_and_reports_no_change(run, venv):
+    fake = FakePip(to_install={"six": "1.16.0"})
+    first = run(fake, virtualenv=str(venv), packages=["six==1.16.0"])
+    assert first["changed"] is True
+    assert first["changes"] == [{"name": "six", "before": None, "after": "1.16.0"}]
+    second = run(fake, virtualenv=str(venv), packages=["six==1.16.0"])
+    assert second["changed"] is False
+    assert second["changes"] == []
+
+
+def test_diff_lists_name_version_before_and_after(run, venv):
+    fake = FakePip(installed={"pip": "23.0.1", "six": "1.16.0"}, to_install={"six": "1.17.0"})
+    result = run(fake, diff=True, virtualenv=str(venv), packages=["six==1.17.0"])
+    assert result["diff"]["before"] == "pip==23.0.1\nsix==1.16.0\n"
+    assert result["diff"]["after"] == "pip==23.0.1\nsix==1.17.0\n"
+    assert result["changes"] == [{"name": "six", "before": "1.16.0", "after": "1.17.0"}]
+
+
+def test_check_mode_uses_pip_dry_run_report_and_installs_nothing(run, venv):
+    fake = FakePip(installed={"pip": "23.0.1", "six": "1.16.0"}, to_install={"six": "1.17.0", "idna": "3.7"})
+    result = run(fake, check=True, diff=True, virtualenv=str(venv), packages=["six==1.17.0", "idna==3.7"])
+    assert result["changed"] is True
+    assert result["packages"] == {"pip": "23.0.1", "six": "1.17.0", "idna": "3.7"}
+    assert "idna==3.7\n" in result["diff"]["after"]
+    assert fake.pip_runs("--dry-run", "--report")
+    assert not [c for c in fake.pip_runs() if "--dry-run" not in c]
+    assert fake.installed["six"] == "1.16.0"
+
+
+def test_check_mode_satisfied_reports_no_change(run, venv):
+    fake = FakePip(installed={"pip": "23.0.1", "six": "1.16.0"}, to_install={"six": "1.16.0"})
+    result = run(fake, check=True, virtualenv=str(venv), packages=["six==1.16.0"])
+    assert result["changed"] is False
+
+
+def test_check_mode_with_an_old_pip_compares_requirements(run, venv):
+    fake = FakePip(version="22.0.2", installed={"pip": "22.0.2"}, to_install={"six": "1.16.0"})
+    result = run(fake, check=True, virtualenv=str(venv), packages=["six==1.16.0"])
+    assert result["changed"] is True
+    assert result["changes"] == [{"name": "six", "before": None, "after": "1.16.0"}]
+    assert not fake.pip_runs("--dry-run")
+    assert [c for c in fake.calls if c[1] == "-c"]
+
+
+def test_missing_virtualenv_is_created_with_the_distribution_python(run, tmp_path):
+    fake = FakePip(to_install={"six": "1.16.0"})
+    path = tmp_path / "new"
+    result = run(fake, virtualenv=str(path), packages=["six==1.16.0"], python="/usr/bin/python3")
+    assert result["created"] is True and result["changed"] is True
+    assert fake.calls[0] == ["/usr/bin/python3", "-m", "venv", str(path)]
+    assert all(c[0] == str(path / "bin" / "python") for c in fake.calls[1:])
+
+
+def test_check_mode_on_a_fresh_host_creates_nothing(run, tmp_path):
+    fake = FakePip()
+    path = tmp_path / "new"
+    result = run(fake, check=True, diff=True, virtualenv=str(path), packages=["six==1.16.0"])
+    assert result["changed"] is True and result["created"] is True
+    assert result["diff"]["after"] == "six==1.16.0\n"
+    assert fake.calls == []
+    assert not path.exists()
+
+
+def test_check_mode_tolerates_a_requirements_file_made_by_a_skipped_task(run, venv, tmp_path):
+    fake = FakePip()
+    result = run(fake, check=True, virtualenv=str(venv), requirements=str(tmp_path / "missing.txt"))
+    assert result["changed"] is True
+    assert "does not exist yet" in result["msg"]
+    assert fake.calls == []
+
+
+def test_missing_requirements_file_fails_outside_check_mode(run, venv, tmp_path):
+    result = run(FakePip(), virtualenv=str(venv), requirements=str(tmp_path / "missing.txt"))
+    assert result["failed"] is True
+    assert "requirements" in result["msg"]
+
+
+def test_wheelhouse_installs_offline_and_hashes_turn_on_require_hashes(run, venv, tmp_path):
+    wheelhouse = tmp_path / "wheelhouse"
+    wheelhouse.mkdir()
+    req = wheelhouse / "requirements.txt"
+    req.write_text("# made by the wheelhouse builder\nsix==1.16.0 --hash=sha256:" + "a" * 64 + "\n")
+    fake = FakePip(to_install={"six": "1.16.0"})
+    result = run(fake, virtualenv=str(venv), requirements=str(req), wheelhouse=str(wheelhouse))
+    assert result["require_hashes"] is True
+    (install,) = [c for c in fake.pip_runs() if "--dry-run" not in c]
+    assert install[install.index("--find-links") + 1] == str(wheelhouse)
+    assert "--no-index" in install and "--require-hashes" in install
+
+
+def test_requirements_without_hashes_do_not_require_them(run, venv, tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text("six==1.16.0\n# --hash=sha256:in-a-comment\n")
+    fake = FakePip(to_install={"six": "1.16.0"})
+    result = run(fake, virtualenv=str(venv), requirements=str(req))
+    assert result["require_hashes"] is False
+    assert not fake.pip_runs("--require-hashes")
+
+
+def test_packages_cannot_join_hash_checking_mode(run, venv, tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text("six==1.16.0 --hash=sha256:" + "a" * 64 + "\n")
+    result = run(FakePip(), virtualenv=str(venv), requirements=str(req), packages=["idna"])
+    assert result["failed"] is True
+    assert result["msg"].startswith("packages:")
+
+
+@pytest.mark.parametrize("key", ["virtualenv", "requirements", "wheelhouse"])
+def test_relative_paths_are_refused(run, venv, key):
+    args = {"virtualenv": str(venv), key: "relative/path"}
+    result = run(FakePip(), **args)
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"{key}:")
+
+
+def test_wheelhouse_and_index_exclude_each_other(run, venv, tmp_path):
+    result = run(FakePip(), virtualenv=str(venv), wheelhouse=str(tmp_path), index_url="https://example.invalid/simple")
+    assert result["failed"] is True
+    assert "wheelhouse" in result["msg"]
+
+
+def test_unknown_owner_fails(run, venv):
+    result = run(FakePip(), virtualenv=str(venv), owner="no-such-user-webstack")
+    assert result["failed"] is True
+    assert "owner" in result["msg"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
+def test_pip_runs_as_the_owner(run, tmp_path):
+    nobody = pwd.getpwnam("nobody")
+    fake = FakePip(to_install={"six": "1.16.0"})
+    path = tmp_path / "owned"
+    run(fake, virtualenv=str(path), owner="nobody", packages=["six"])
+    assert os.stat(path).st_uid == nobody.pw_uid
+    assert all(k.get("user") == nobody.pw_uid for k in fake.kwargs)
+
+
+def test_requirement_lines_follow_includes_and_drop_options(tmp_path):
+    (tmp_path / "base.txt").write_text("Django==5.2.19 \\\n    --hash=sha256:abc\n-i https://x.invalid/simple\n")
+    (tmp_path / "top.txt").write_text("-r base.txt\nsix==1.16.0 ; python_version < '4'  # pinned\n\n")
+    assert mod.requirement_lines(str(tmp_path / "top.txt")) == ["Django==5.2.19", "six==1.16.0 ; python_version < '4'"]
+
+
+def test_compare_and_prediction_normalise_names():
+    before = {"Django": "5.2.18", "prompt_toolkit": "3.0.52"}
+    after = mod.apply_predicted(before, [("django", "5.2.19"), ("prompt-toolkit", "3.0.52")])
+    assert mod.compare(before, after) == [{"name": "django", "before": "5.2.18", "after": "5.2.19"}]
+
+
+def test_nothing_to_install_only_creates_the_virtualenv(run, tmp_path):
+    fake = FakePip()
+    result = run(fake, virtualenv=str(tmp_path / "bare"))
+    assert result["created"] is True and result["changed"] is True
+    assert not fake.pip_runs()
+    again = run(fake, virtualenv=str(tmp_path / "bare"))
+    assert again["changed"] is False
