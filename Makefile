@@ -8,9 +8,15 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export WEBSTACK_IMAGE ?= webstack/debian12-systemd:latest
 # Molecule scenarios run by `make test`, one at a time (2 cores).
-SCENARIOS ?= nginx virtualenv uwsgi
+SCENARIOS ?= nginx virtualenv uwsgi django_app
 
-.PHONY: help setup setup-venv test test-fast lint unit integration molecule collection clean
+demo: setup ## The stack deployed into a local container; prints the URL and checks
+	bash scripts/demo.sh up
+
+demo-down: ## Remove the demo container
+	bash scripts/demo.sh down
+
+.PHONY: help setup setup-venv demo demo-down test test-fast lint unit integration molecule collection clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
