@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -44,3 +45,14 @@ def run_play(tmp_path):
                               text=True, timeout=300, check=False)
 
     return run
+
+
+def assert_failed_before_any_change(result, message, *tasks_not_reached):
+    """The play failed, said `message` (a regex), changed nothing and never reached the tasks
+    named in `tasks_not_reached` (the first ones that would touch the host)."""
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert re.search(message, out), out
+    assert re.search(r"localhost\s*: ok=\d+\s+changed=0 ", out), out
+    for task in tasks_not_reached:
+        assert f"TASK [{task}" not in out, out

@@ -1,9 +1,10 @@
 """Bad input to the django_app role fails before any task touches the host, naming the variable."""
 
 import json
-import re
 
 import pytest
+
+from conftest import assert_failed_before_any_change
 
 pytestmark = pytest.mark.integration
 
@@ -35,12 +36,8 @@ CASES = {
 
 @pytest.mark.parametrize("override, message", CASES.values(), ids=CASES.keys())
 def test_bad_input_fails_before_any_change(run_play, override, message):
-    result = run_play(PLAY, "-e", json.dumps({**GOOD, **override}))
-    out = result.stdout + result.stderr
-    assert result.returncode != 0, out
-    assert re.search(message, out), out
-    assert re.search(r"localhost\s*: ok=\d+\s+changed=0 ", out), out
-    assert "Create the app" not in out
+    assert_failed_before_any_change(run_play(PLAY, "-e", json.dumps({**GOOD, **override})), message,
+                                    "webstack.django.django_app : Create the app")
 
 
 def test_secret_values_are_not_printed(run_play):

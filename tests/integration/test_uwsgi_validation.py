@@ -1,9 +1,10 @@
 """Bad input to the uwsgi role fails before any task touches the host, naming the variable."""
 
 import json
-import re
 
 import pytest
+
+from conftest import assert_failed_before_any_change
 
 pytestmark = pytest.mark.integration
 
@@ -42,10 +43,6 @@ CASES = {
 
 @pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
 def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
-    result = run_play(PLAY, "-e", json.dumps(extra_vars))
-    out = result.stdout + result.stderr
-    assert result.returncode != 0, out
-    assert re.search(message, out), out
-    assert re.search(r"localhost\s*: ok=\d+\s+changed=0 ", out), out
-    assert "TASK [webstack.django.uwsgi : Install" not in out
-    assert "TASK [webstack.django.uwsgi : Read net.core.somaxconn" not in out
+    assert_failed_before_any_change(run_play(PLAY, "-e", json.dumps(extra_vars)), message,
+                                    "webstack.django.uwsgi : Install",
+                                    "webstack.django.uwsgi : Read net.core.somaxconn")
