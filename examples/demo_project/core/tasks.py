@@ -1,3 +1,5 @@
+import time
+
 from celery import shared_task
 from django.db import transaction
 from django.db.models import F
@@ -14,8 +16,14 @@ def add(x, y):
 
 
 @shared_task
-def record(key):
-    """Idempotent effect (one row per key) with a visible execution counter."""
+def record(key, delay=0.0):
+    """Idempotent effect (one row per key) with a visible execution counter.
+
+    `delay` (seconds, at most 5) stands for work done before the effect, so that fault
+    tests can catch tasks in flight.
+    """
+    if delay:
+        time.sleep(min(float(delay), 5.0))
     with transaction.atomic():
         obj, _ = TaskRecord.objects.get_or_create(key=key)
         TaskRecord.objects.filter(pk=obj.pk).update(

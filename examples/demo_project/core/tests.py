@@ -298,6 +298,10 @@ class TaskTests(TestCase):
         self.assertEqual(json.loads(run("count_records", "--prefix", "p")),
                          {"distinct": 1, "executions": 2})
 
+    def test_record_delay_is_capped_and_keeps_the_effect(self):
+        self.assertEqual(tasks.record("d-0", delay=0.01), "d-0")
+        self.assertEqual(TaskRecord.objects.get(key="d-0").executions, 1)
+
     def test_heartbeat_upserts(self):
         self.assertEqual(run("heartbeat_count"), "0")
         tasks.heartbeat()

@@ -7,8 +7,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--prefix", required=True)
         parser.add_argument("--count", type=int, required=True)
+        parser.add_argument("--delay", type=float, default=0.0,
+                            help="seconds each task works before its effect (max 5)")
 
-    def handle(self, *args, prefix, count, **options):
+    def handle(self, *args, prefix, count, delay, **options):
         from core.tasks import record
 
         if count < 0:
@@ -22,7 +24,8 @@ class Command(BaseCommand):
                 for i in range(count):
                     # Nobody waits for these results: don't publish them.
                     record.apply_async(
-                        (f"{prefix}-{i}",), producer=producer, ignore_result=True
+                        (f"{prefix}-{i}",), {"delay": delay} if delay else {},
+                        producer=producer, ignore_result=True
                     )
                     sent += 1
         except Exception as exc:  # noqa: BLE001

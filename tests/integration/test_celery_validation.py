@@ -1,0 +1,34 @@
+"""Bad input to the celery role fails before any task touches the host, naming the variable."""
+
+import json
+
+import pytest
+
+from conftest import assert_failed_before_any_change
+
+pytestmark = pytest.mark.integration
+
+PLAY = """
+- name: Apply the celery role with bad input
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: webstack.django.celery
+"""
+
+APP = {"name": "demo", "app": "demo", "chdir": "/srv/demo/current", "venv": "/srv/demo/current/venv"}
+
+CASES = {
+    "concurrency 0": ({"celery_apps": [APP], "celery_concurrency": 0}, r"celery_concurrency is 0"),
+    "unknown pool": ({"celery_apps": [APP], "celery_pool": "fibers"}, r"celery_pool"),
+    "relative venv": ({"celery_apps": [{**APP, "venv": "venv"}]}, r"celery_apps\[0\].*absolute"),
+    "name with a space": ({"celery_apps": [{**APP, "name": "de mo"}]}, r"celery_apps\[0\]: name"),
+    "app missing": ({"celery_apps": [{k: v for k, v in APP.items() if k != "app"}]},
+                    r"missing required arguments: app"),
+}
+
+
+@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
+def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
+    assert_failed_before_any_change(run_play(PLAY, "-e", json.dumps(extra_vars)), message,
+                                    "webstack.django.celery : Write")
