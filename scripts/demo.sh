@@ -21,10 +21,14 @@ down() {
 
 up() {
   mkdir -p "$STATE" dist
-  if [ ! -s "$STATE/secrets.yml" ]; then
+  if ! grep -qs demo_broker_password "$STATE/secrets.yml"; then
     umask 077
-    printf 'django_app_secret_key: "%s"\n' "$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-      > "$STATE/secrets.yml"
+    python3 - > "$STATE/secrets.yml" <<'PY'
+import secrets
+print(f'django_app_secret_key: "{secrets.token_urlsafe(50)}"')
+print(f'demo_broker_password: "{secrets.token_urlsafe(24)}"')
+print(f'rabbitmq_erlang_cookie: "{secrets.token_hex(20).upper()}"')
+PY
   fi
   log "building the demo release archive"
   DIST_DIR="$here/dist" bash examples/demo_project/build_release.sh demo >/dev/null
@@ -42,13 +46,14 @@ up() {
     case "$state" in running|degraded) break ;; esac
     sleep 1
   done
-  log "deploying with playbooks/web.yml"
-  ansible-playbook -i inventories/demo playbooks/web.yml -e "@$STATE/secrets.yml"
+  log "deploying with playbooks/site.yml"
+  ansible-playbook -i inventories/demo playbooks/site.yml -e "@$STATE/secrets.yml"
   echo
   echo "Demo URL:  http://127.0.0.1:$PORT/"
   printf '/healthz:  %s\n' "$(curl -sS --max-time 10 "http://127.0.0.1:$PORT/healthz")"
   printf 'static:    %s\n' "$(curl -sS -o /dev/null -w '%{http_code} %{content_type}' \
     "http://127.0.0.1:$PORT/static/demo/site.css")"
+  printf 'Celery:    %s\n' "$(docker exec "$NAME" /srv/demo/bin/manage celery_roundtrip --timeout 60 2>&1 | tail -n 1)"
   echo "Tear down: make demo-down"
 }
 
