@@ -62,7 +62,8 @@ SITE_KEYS = {
     "name", "state", "server_names", "listen", "default_server", "root", "index",
     "static_locations", "upstream", "tls", "client_max_body_size", "extra_config",
 }
-UPSTREAM_KEYS = {"servers", "location", "keepalive", "read_timeout"}
+UPSTREAM_KEYS = {"servers", "location", "keepalive", "read_timeout", "protocol"}
+PROTOCOLS = ("uwsgi", "http")
 SERVER_KEYS = {"address", "weight", "max_fails", "fail_timeout", "down", "backup"}
 TLS_KEYS = {"enabled", "port", "certificate", "certificate_key", "redirect_http", "hsts_max_age"}
 STATIC_KEYS = {"location", "alias", "root", "expires"}
@@ -142,8 +143,15 @@ def _upstream(where, upstream, read_timeout):
     location = upstream.get("location", "/")
     if not isinstance(location, str) or not location.startswith("/"):
         _fail(f"{where}.location", f"{location!r} must start with /")
+    protocol = upstream.get("protocol", "uwsgi")
+    if protocol not in PROTOCOLS:
+        _fail(f"{where}.protocol", f"{protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    checked = [_server(f"{where}.servers[{i}]", s) for i, s in enumerate(servers)]
+    if protocol == "http" and any(s["address"].startswith("unix:") for s in checked):
+        _fail(f"{where}.servers", "an http upstream needs host:port servers, not unix sockets")
     return {
-        "servers": [_server(f"{where}.servers[{i}]", s) for i, s in enumerate(servers)],
+        "protocol": protocol,
+        "servers": checked,
         "location": location,
         "keepalive": _positive_int(f"{where}.keepalive", upstream.get("keepalive", 16)),
         "read_timeout": _positive_int(

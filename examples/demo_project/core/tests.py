@@ -191,6 +191,32 @@ class SettingsTests(SimpleTestCase):
         self.assertIn("System check identified no issues (0 silenced).", proc.stdout)
 
 
+class ClusterSettingsTests(SimpleTestCase):
+    def test_quorum_queue_and_served_by_are_opt_in(self):
+        module = load_settings({"DJANGO_SECRET_KEY": "k" * 60})
+        (queue,) = module.CELERY_TASK_QUEUES
+        self.assertFalse(queue.queue_arguments)
+        self.assertNotIn("core.middleware.served_by", module.MIDDLEWARE)
+        module = load_settings({"DJANGO_SECRET_KEY": "k" * 60, "CELERY_QUEUE_TYPE": "quorum",
+                                "DEMO_SERVED_BY": "1"})
+        (queue,) = module.CELERY_TASK_QUEUES
+        self.assertEqual(queue.queue_arguments, {"x-queue-type": "quorum"})
+        self.assertEqual(module.CELERY_BROKER_TRANSPORT_OPTIONS, {"confirm_publish": True})
+        self.assertEqual(module.MIDDLEWARE[0], "core.middleware.served_by")
+
+    def test_unknown_queue_type_is_refused(self):
+        with self.assertRaisesMessage(ImproperlyConfigured, "CELERY_QUEUE_TYPE"):
+            load_settings({"DJANGO_SECRET_KEY": "k" * 60, "CELERY_QUEUE_TYPE": "stream"})
+
+    def test_served_by_names_this_host(self):
+        from django.http import HttpResponse
+
+        from .middleware import HOSTNAME, served_by
+
+        response = served_by(lambda request: HttpResponse("x"))(None)
+        self.assertEqual(response["X-Served-By"], HOSTNAME)
+
+
 class CeleryConfigTests(SimpleTestCase):
     def test_reliability_settings(self):
         conf = celery_app.conf

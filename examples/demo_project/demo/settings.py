@@ -53,6 +53,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# DEMO_SERVED_BY=1 adds an X-Served-By header naming the web host, so a test
+# behind a load balancer can see which host answered. Off by default.
+if env_bool("DEMO_SERVED_BY", default=False):
+    MIDDLEWARE.insert(0, "core.middleware.served_by")
 
 ROOT_URLCONF = "demo.urls"
 WSGI_APPLICATION = "demo.wsgi.application"
@@ -141,14 +145,27 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Survive broker restarts: durable queue + exchange, persistent messages.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+# CELERY_QUEUE_TYPE=quorum declares the task queue as a quorum queue, replicated
+# across the nodes of a RabbitMQ cluster (Celery then turns off global QoS).
+CELERY_QUEUE_TYPE = os.environ.get("CELERY_QUEUE_TYPE", "classic")
+if CELERY_QUEUE_TYPE not in ("classic", "quorum"):
+    raise ImproperlyConfigured(
+        f"CELERY_QUEUE_TYPE must be classic or quorum, not {CELERY_QUEUE_TYPE!r}"
+    )
 CELERY_TASK_QUEUES = (
     Queue(
         "celery",
         Exchange("celery", type="direct", durable=True),
         routing_key="celery",
         durable=True,
+        queue_arguments=(
+            {"x-queue-type": "quorum"} if CELERY_QUEUE_TYPE == "quorum" else None
+        ),
     ),
 )
+if CELERY_QUEUE_TYPE == "quorum":
+    # Publisher confirms: a task counts as sent once a majority stored it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_TASK_DEFAULT_DELIVERY_MODE = "persistent"
 # Survive worker crashes: ack after the task ran, requeue if the worker died.
 CELERY_TASK_ACKS_LATE = True

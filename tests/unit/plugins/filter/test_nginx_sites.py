@@ -85,3 +85,21 @@ def test_documentation_is_yaml(block):
 
 def test_filter_is_registered():
     assert module.FilterModule().filters()["nginx_sites"] is nginx_sites
+
+
+def test_http_upstream_for_a_load_balancer():
+    (site,) = nginx_sites([{"name": "demo", "upstream": {
+        "protocol": "http", "servers": ["web1:80", {"address": "web2:80", "down": True}]}}])
+    assert site["upstream"]["protocol"] == "http"
+    assert [s["address"] for s in site["upstream"]["servers"]] == ["web1:80", "web2:80"]
+    (default,) = nginx_sites([{"name": "demo", "upstream": {"servers": ["unix:/run/x.sock"]}}])
+    assert default["upstream"]["protocol"] == "uwsgi"
+
+
+@pytest.mark.parametrize("upstream, message", [
+    ({"protocol": "fastcgi", "servers": ["web1:80"]}, "nginx_sites[0].upstream.protocol"),
+    ({"protocol": "http", "servers": ["unix:/run/x.sock"]}, "needs host:port servers"),
+])
+def test_bad_http_upstream_names_the_field(upstream, message):
+    with pytest.raises(AnsibleFilterError, match=message.replace("[", r"\[").replace(".", r"\.")):
+        nginx_sites([{"name": "demo", "upstream": upstream}])

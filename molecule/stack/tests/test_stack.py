@@ -1,0 +1,176 @@
+"""The fleet: a load balancer, two web hosts, a worker and a three-node RabbitMQ cluster.
+
+The tests run in file order and change the fleet as they go: release 2.0.0 is rolled out
+under load, then the broken 3.0.0 is tried under load, then rollback.yml returns every host
+to 1.0.0, and last a broker node is stopped.
+"""
+
+import json
+import os
+import shlex
+import subprocess
+import time
+
+import pytest
+import testinfra
+
+testinfra_hosts = ["webstack-stack-lb"]
+
+WEB = ["webstack-stack-web1", "webstack-stack-web2"]
+BROKERS = ["webstack-stack-broker1", "webstack-stack-broker2", "webstack-stack-broker3"]
+MANAGE = "/srv/demo/bin/manage"
+SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PLAYBOOKS = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks")
+LOAD_LOG = "/tmp/load.log"
+
+
+def other(name):
+    """A testinfra host for another container of the scenario."""
+    return testinfra.get_host(
+        f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
+
+
+def playbook(path, *extra):
+    """Run a playbook against the scenario's inventory; return (rc, output)."""
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], path, *extra]
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_FORKS="8")
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, check=False, env=env)
+    return result.returncode, result.stdout + result.stderr
+
+
+def fetch(host, path="/version"):
+    """GET through the load balancer from inside its container; return (status, served_by, body)."""
+    cmd = ("curl -sS --max-time 10 -o /tmp/fetch.body -D /tmp/fetch.head -w '%{http_code}' "
+           f"-H 'Host: demo.test' http://127.0.0.1{path}")
+    status = host.check_output(cmd)
+    headers = host.file("/tmp/fetch.head").content_string.lower().splitlines()
+    served = [h.split(":", 1)[1].strip() for h in headers if h.startswith("x-served-by:")]
+    return int(status), (served[0] if served else ""), host.file("/tmp/fetch.body").content_string.strip()
+
+
+class Load:
+    """A bounded request loop through the lb (at most 3000 requests or 600 s, one at a time),
+    run inside the lb container; each line of the log is '<status> <release>'."""
+
+    def __init__(self, host):
+        self.host = host
+
+    def __enter__(self):
+        loop = (f"rm -f /tmp/load.stop {LOAD_LOG}; end=$((SECONDS+600)); "
+                "for i in $(seq 1 3000); do "
+                "[ -e /tmp/load.stop ] || [ $SECONDS -ge $end ] && break; "
+                "body=$(curl -s --max-time 10 -H 'Host: demo.test' -w ' %{http_code}' "
+                "http://127.0.0.1/version); "
+                f"echo \"${{body##* }} ${{body% *}}\" >> {LOAD_LOG}; sleep 0.05; done; "
+                "touch /tmp/load.done")
+        self.host.run("rm -f /tmp/load.done")
+        self.host.run(f"nohup bash -c {shlex.quote(loop)} >/dev/null 2>&1 &")
+        time.sleep(2)
+        return self
+
+    def __exit__(self, *exc):
+        self.host.run("touch /tmp/load.stop")
+        for _ in range(30):
+            if self.host.file("/tmp/load.done").exists:
+                break
+            time.sleep(1)
+
+    def results(self):
+        lines = self.host.file(LOAD_LOG).content_string.splitlines()
+        return [line.split(" ", 1) for line in lines if line.strip()]
+
+
+def web_versions():
+    return {name: other(name).check_output(
+        "curl -s -H 'Host: demo.test' http://127.0.0.1/version").strip() for name in WEB}
+
+
+def test_requests_through_the_lb_reach_both_web_hosts(host):
+    served = set()
+    for _ in range(20):
+        status, by, body = fetch(host, "/healthz")
+        assert status == 200 and body == "ok 1.0.0"
+        served.add(by)
+    assert served == {"webstack-stack-web1", "webstack-stack-web2"}
+
+
+def test_static_files_come_through_the_lb(host):
+    status, _, _ = fetch(host, "/static/demo/site.css")
+    assert status == 200
+
+
+def test_brokers_form_one_cluster_with_a_quorum_queue():
+    broker = other(BROKERS[0])
+    status = json.loads(broker.check_output("rabbitmqctl -q cluster_status --formatter json"))
+    assert sorted(status["running_nodes"]) == sorted(f"rabbit@{b}" for b in BROKERS)
+    queues = broker.check_output("rabbitmqctl -q list_queues -p demo name type --formatter json")
+    assert {"name": "celery", "type": "quorum"} in json.loads(queues)
+
+
+def test_celery_round_trip_from_a_web_host():
+    result = other(WEB[0]).run(f"{MANAGE} celery_roundtrip --timeout 60")
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "roundtrip ok 5" in result.stdout
+
+
+def test_rolling_deploy_under_load_fails_no_request(host):
+    with Load(host) as load:
+        rc, out = playbook(os.path.join(PLAYBOOKS, "deploy.yml"), "-e", "demo_release=2.0.0")
+    assert rc == 0, out[-4000:]
+    results = load.results()
+    failed = [r for r in results if r[0] != "200"]
+    assert len(results) >= 50 and failed == [], f"{len(failed)} of {len(results)} failed: {failed[:5]}"
+    releases = [r[1] for r in results]
+    assert releases[0] == "1.0.0" and releases[-1] == "2.0.0"
+    assert web_versions() == {name: "2.0.0" for name in WEB}
+    worker = other("webstack-stack-worker")
+    assert worker.file("/srv/demo/current").linked_to == "/srv/demo/releases/2.0.0"
+    assert "roundtrip ok" in other(WEB[1]).check_output(f"{MANAGE} celery_roundtrip --timeout 60")
+
+
+def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(host):
+    with Load(host) as load:
+        rc, out = playbook(os.path.join(PLAYBOOKS, "deploy.yml"), "-e", "demo_release=3.0.0-broken")
+    assert rc != 0
+    assert "Release 3.0.0-broken of demo failed its health check" in out
+    assert "Rolled back to release 2.0.0" in out
+    results = load.results()
+    failed = [r for r in results if r[0] != "200"]
+    assert len(results) >= 20 and failed == [], f"{len(failed)} of {len(results)} failed: {failed[:5]}"
+    assert web_versions() == {name: "2.0.0" for name in WEB}
+    assert not other(WEB[1]).file("/srv/demo/releases/3.0.0-broken").exists
+
+
+def test_rollback_returns_every_host_to_the_previous_release(host):
+    with Load(host) as load:
+        rc, out = playbook(os.path.join(PLAYBOOKS, "rollback.yml"))
+    assert rc == 0, out[-4000:]
+    assert [r for r in load.results() if r[0] != "200"] == []
+    assert web_versions() == {name: "1.0.0" for name in WEB}
+    worker = other("webstack-stack-worker")
+    assert worker.file("/srv/demo/current").linked_to == "/srv/demo/releases/1.0.0"
+    # Naming the release makes a second run a no-op on every host: no new history entry.
+    histories = {name: other(name).file("/srv/demo/releases.json").content_string for name in WEB}
+    rc, out = playbook(os.path.join(PLAYBOOKS, "rollback.yml"), "-e", "webstack_rollback_release=1.0.0")
+    assert rc == 0, out[-3000:]
+    assert {name: other(name).file("/srv/demo/releases.json").content_string for name in WEB} == histories
+    assert web_versions() == {name: "1.0.0" for name in WEB}
+
+
+def test_round_trips_continue_with_one_broker_stopped():
+    first = other(BROKERS[0])
+    first.run("systemctl stop rabbitmq-server")
+    try:
+        assert not first.service("rabbitmq-server").is_running
+        for web in WEB:
+            result = other(web).run(f"{MANAGE} celery_roundtrip --timeout 90")
+            assert result.rc == 0 and "roundtrip ok 5" in result.stdout, result.stdout + result.stderr
+    finally:
+        first.run("systemctl start rabbitmq-server")
+
+
+@pytest.mark.parametrize("name", WEB)
+def test_web_hosts_are_back_in_rotation(host, name):
+    conf = host.file("/etc/nginx/sites-available/demo.conf").content_string
+    assert f"server {name}:80" in conf
+    assert f"server {name}:80 down;" not in conf
