@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export WEBSTACK_IMAGE ?= webstack/debian12-systemd:latest
 # Molecule scenarios run by `make test`, one at a time (2 cores).
-SCENARIOS ?= nginx virtualenv uwsgi django_app rabbitmq celery
+SCENARIOS ?= nginx virtualenv uwsgi django_app rabbitmq celery stack
 
 demo: setup ## The stack deployed into a local container; prints the URL and checks
 	bash scripts/demo.sh up

@@ -14,6 +14,8 @@ import time
 import pytest
 import testinfra
 
+# No test takes testinfra's parametrized `host`, so they run in file order against the
+# containers they name.
 testinfra_hosts = ["webstack-stack-lb"]
 
 WEB = ["webstack-stack-web1", "webstack-stack-web2"]
@@ -38,7 +40,7 @@ def playbook(path, *extra):
     return result.returncode, result.stdout + result.stderr
 
 
-def fetch(host, path="/version"):
+def fetch(lb, path="/version"):
     """GET through the load balancer from inside its container; return (status, served_by, body)."""
     cmd = ("curl -sS --max-time 10 -o /tmp/fetch.body -D /tmp/fetch.head -w '%{http_code}' "
            f"-H 'Host: demo.test' http://127.0.0.1{path}")
@@ -80,22 +82,27 @@ class Load:
         return [line.split(" ", 1) for line in lines if line.strip()]
 
 
+@pytest.fixture(scope="module")
+def lb():
+    return other("webstack-stack-lb")
+
+
 def web_versions():
     return {name: other(name).check_output(
         "curl -s -H 'Host: demo.test' http://127.0.0.1/version").strip() for name in WEB}
 
 
-def test_requests_through_the_lb_reach_both_web_hosts(host):
+def test_requests_through_the_lb_reach_both_web_hosts(lb):
     served = set()
     for _ in range(20):
-        status, by, body = fetch(host, "/healthz")
+        status, by, body = fetch(lb, "/healthz")
         assert status == 200 and body == "ok 1.0.0"
         served.add(by)
     assert served == {"webstack-stack-web1", "webstack-stack-web2"}
 
 
-def test_static_files_come_through_the_lb(host):
-    status, _, _ = fetch(host, "/static/demo/site.css")
+def test_static_files_come_through_the_lb(lb):
+    status, _, _ = fetch(lb, "/static/demo/site.css")
     assert status == 200
 
 
@@ -113,8 +120,8 @@ def test_celery_round_trip_from_a_web_host():
     assert "roundtrip ok 5" in result.stdout
 
 
-def test_rolling_deploy_under_load_fails_no_request(host):
-    with Load(host) as load:
+def test_rolling_deploy_under_load_fails_no_request(lb):
+    with Load(lb) as load:
         rc, out = playbook(os.path.join(PLAYBOOKS, "deploy.yml"), "-e", "demo_release=2.0.0")
     assert rc == 0, out[-4000:]
     results = load.results()
@@ -128,8 +135,8 @@ def test_rolling_deploy_under_load_fails_no_request(host):
     assert "roundtrip ok" in other(WEB[1]).check_output(f"{MANAGE} celery_roundtrip --timeout 60")
 
 
-def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(host):
-    with Load(host) as load:
+def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(lb):
+    with Load(lb) as load:
         rc, out = playbook(os.path.join(PLAYBOOKS, "deploy.yml"), "-e", "demo_release=3.0.0-broken")
     assert rc != 0
     assert "Release 3.0.0-broken of demo failed its health check" in out
@@ -141,8 +148,8 @@ def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(host):
     assert not other(WEB[1]).file("/srv/demo/releases/3.0.0-broken").exists
 
 
-def test_rollback_returns_every_host_to_the_previous_release(host):
-    with Load(host) as load:
+def test_rollback_returns_every_host_to_the_previous_release(lb):
+    with Load(lb) as load:
         rc, out = playbook(os.path.join(PLAYBOOKS, "rollback.yml"))
     assert rc == 0, out[-4000:]
     assert [r for r in load.results() if r[0] != "200"] == []
@@ -170,7 +177,7 @@ def test_round_trips_continue_with_one_broker_stopped():
 
 
 @pytest.mark.parametrize("name", WEB)
-def test_web_hosts_are_back_in_rotation(host, name):
-    conf = host.file("/etc/nginx/sites-available/demo.conf").content_string
+def test_web_hosts_are_back_in_rotation(lb, name):
+    conf = lb.file("/etc/nginx/sites-available/demo.conf").content_string
     assert f"server {name}:80" in conf
     assert f"server {name}:80 down;" not in conf
