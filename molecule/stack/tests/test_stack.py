@@ -40,7 +40,7 @@ def playbook(path, *extra):
     return result.returncode, result.stdout + result.stderr
 
 
-def fetch(lb, path="/version"):
+def fetch(host, path="/version"):
     """GET through the load balancer from inside its container; return (status, served_by, body)."""
     cmd = ("curl -sS --max-time 10 -o /tmp/fetch.body -D /tmp/fetch.head -w '%{http_code}' "
            f"-H 'Host: demo.test' http://127.0.0.1{path}")
