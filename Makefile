@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export WEBSTACK_IMAGE ?= webstack/debian12-systemd:latest
 # Molecule scenarios run by `make test`, one at a time (2 cores).
-SCENARIOS ?= nginx virtualenv uwsgi django_app rabbitmq celery stack
+SCENARIOS ?= nginx virtualenv uwsgi django_app rabbitmq celery stack airgap
 
 demo: setup ## The stack deployed into a local container; prints the URL and checks
 	bash scripts/demo.sh up
@@ -16,7 +16,13 @@ demo: setup ## The stack deployed into a local container; prints the URL and che
 demo-down: ## Remove the demo container
 	bash scripts/demo.sh down
 
-.PHONY: help setup setup-venv demo demo-down test test-fast lint unit integration molecule collection clean
+bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a container of WEBSTACK_IMAGE)
+	bash scripts/bundle.sh build
+
+bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size
+	bash scripts/bundle.sh report
+
+.PHONY: help setup setup-venv demo demo-down bundle bundle-report test test-fast lint unit integration molecule collection clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'

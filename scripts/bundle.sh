@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The offline bundle for air-gapped hosts, built in a builder container of the targets' image.
+#   scripts/bundle.sh build    build dist/bundle/webstack-bundle/ and dist/bundle/webstack-bundle.tar.gz
+#   scripts/bundle.sh report   a cold build (fresh builder, empty caches), then a warm one; prints
+#                              both times and the bundle's size
+#   scripts/bundle.sh down     remove the builder container
+# The builder container (webstack-bundle-builder) is kept between builds, and its cache
+# (downloaded .debs, pip's cache, the wheel builder) lives in .cache/bundle/builder, so a second
+# build with the same input downloads nothing.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+VENV="${VENV:-$here/.venv}"
+export PATH="$VENV/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-$here/.collections}"
+IMAGE="${WEBSTACK_IMAGE:-webstack/debian12-systemd:latest}"
+NAME="${WEBSTACK_BUNDLE_BUILDER:-webstack-bundle-builder}"
+CACHE="$here/.cache/bundle"
+OUT="${WEBSTACK_BUNDLE_OUTPUT:-$here/dist/bundle}"
+RELEASE_VERSION="${WEBSTACK_BUNDLE_RELEASE:-demo}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+down() {
+  docker rm -f "$NAME" >/dev/null 2>&1 || true
+}
+
+start() {
+  mkdir -p "$CACHE/builder"
+  if ! docker inspect "$NAME" >/dev/null 2>&1; then
+    log "starting builder container $NAME from $IMAGE"
+    docker run -d --name "$NAME" --hostname "$NAME" \
+      --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+      --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+      -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns host \
+      -v "$CACHE/builder:/var/cache/webstack-bundle" \
+      --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 \
+      "$IMAGE" /lib/systemd/systemd >/dev/null
+  fi
+  cat > "$CACHE/inventory.yml" <<YAML
+builder:
+  hosts:
+    $NAME:
+      ansible_connection: community.docker.docker
+      ansible_python_interpreter: /usr/bin/python3
+YAML
+}
+
+build() {
+  start
+  log "building the release archive of the demo project"
+  mkdir -p "$OUT"
+  DIST_DIR="$CACHE/release" bash examples/demo_project/build_release.sh "$RELEASE_VERSION" >/dev/null
+  log "building the bundle on $NAME"
+  ansible-playbook -i "$CACHE/inventory.yml" playbooks/bundle.yml \
+    -e "webstack_bundle_release_archive=$CACHE/release/demo_project-$RELEASE_VERSION.tar.gz" \
+    -e "webstack_bundle_output_dir=$OUT" "$@"
+}
+
+report() {
+  log "cold build: new builder container, empty caches"
+  down
+  rm -rf "$CACHE/builder" "$OUT"
+  local t0 t1 t2
+  t0=$(date +%s.%N)
+  build >"$CACHE/cold.log" 2>&1 || { tail -n 40 "$CACHE/cold.log"; exit 1; }
+  t1=$(date +%s.%N)
+  log "warm build: same builder and caches, same input"
+  build >"$CACHE/warm.log" 2>&1 || { tail -n 40 "$CACHE/warm.log"; exit 1; }
+  t2=$(date +%s.%N)
+  local tarball="$OUT/webstack-bundle.tar.gz"
+  local dir="$OUT/webstack-bundle"
+  awk -v cold="$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" \
+      -v warm="$(awk -v a="$t1" -v b="$t2" 'BEGIN{print b-a}')" \
+      -v tar="$(stat -c %s "$tarball")" -v dir="$(du -sb "$dir" | cut -f1)" \
+      -v files="$(find "$dir" -type f | wc -l)" -v debs="$(find "$dir/debs" -name '*.deb' | wc -l)" \
+      -v wheels="$(find "$dir/wheelhouse" -name '*.whl' | wc -l)" -v path="$tarball" 'BEGIN {
+    printf "\nOffline bundle %s\n", path
+    printf "  cold build   %6.1f s\n", cold
+    printf "  warm build   %6.1f s\n", warm
+    printf "  tarball      %6.1f MiB\n", tar / 1048576
+    printf "  directory    %6.1f MiB (%d files: %d .deb, %d wheels)\n", dir / 1048576, files, debs, wheels
+  }'
+  printf '  sha256       %s\n' "$(cut -d' ' -f1 "$tarball.sha256")"
+}
+
+case "${1:-build}" in
+  build) shift || true; build "$@" ;;
+  report) report ;;
+  down) down ;;
+  *) echo "usage: $0 [build|report|down]" >&2; exit 2 ;;
+esac
