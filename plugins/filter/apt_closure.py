@@ -14,8 +14,8 @@ author: webstack.django maintainers
 version_added: 0.1.0
 short_description: The packages a simulated apt-get install would unpack, with their .deb file names
 description:
-  - Takes the output of C(apt-get -s install PACKAGES...) and returns one item per C(Inst) line:
-    the package name, the version, the architecture and the file name apt gives the downloaded
+  - Takes the output of C(apt-get -s install PACKAGES...) and returns one item per C(Inst) line,
+    with the package name, the version, the architecture and the file name apt gives the downloaded
     C(.deb) in its archive directory (an epoch colon is written C(%3a)).
   - The offline bundle uses it to copy exactly the dependency closure out of apt's cache.
 options:

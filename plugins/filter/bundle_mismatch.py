@@ -14,7 +14,7 @@ short_description: Say how an offline bundle's manifest differs from a host
 description:
   - Takes the C(manifest.json) of an offline bundle and the host's facts and returns one
     message for each of distribution, release, architecture and Python ABI that differ,
-    for example C(Python ABI: bundle cpython-39-x86_64-linux-gnu, host cpython-311-x86_64-linux-gnu).
+    each naming the property and both values (the release, say, as C(bundle bullseye, host bookworm)).
   - An empty list means the bundle fits the host.
 positional: host
 options:

@@ -45,7 +45,7 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - Symbolic links and other non-regular files under O(path) make the module fail:
+  - Symbolic links and other non-regular files under O(path) make the module fail,
     a bundle holds regular files only.
 """
 

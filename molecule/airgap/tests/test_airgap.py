@@ -1,0 +1,86 @@
+"""The whole stack on a container without network, installed from the offline bundle."""
+
+import json
+import os
+import re
+import subprocess
+
+from conftest import curl
+
+testinfra_hosts = ["webstack-airgap-target"]
+
+ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))))
+BUNDLE = os.path.join(ROOT, ".cache", "airgap", "bundle", "webstack-bundle")
+MANAGE = "/srv/demo/bin/manage"
+VENV = "/srv/demo/current/venv"
+
+
+def manifest():
+    with open(os.path.join(BUNDLE, "manifest.json")) as handle:
+        return json.load(handle)
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_target_has_no_network(host):
+    links = host.check_output("ip -o link show | awk -F': ' '{print $2}'").split()
+    assert links == ["lo"]
+    assert host.check_output("ip route show") == ""
+    assert host.run("getent hosts deb.debian.org").rc != 0
+
+
+def test_apt_reads_only_the_bundle(host):
+    sources = host.check_output("apt-get indextargets --format '$(URI)'").split()
+    assert sources and all(uri.startswith("file:/var/lib/webstack/bundle/") for uri in sources), sources
+
+
+def test_packages_are_the_bundles_versions(host):
+    debs = manifest()["apt"]["packages"]
+    for name in ("nginx", "rabbitmq-server", "python3-venv", "erlang-base"):
+        version = host.check_output(f"dpkg-query --show --showformat '${{Version}}' {name}")
+        assert version == debs[name], name
+
+
+def test_healthz_answers_200_through_nginx(host):
+    status, _, body = curl(host, "http://127.0.0.1/healthz", "-H", "Host: localhost")
+    assert status == 200, body
+    assert body.startswith("ok "), body
+
+
+def test_celery_task_round_trip(host):
+    result = host.run(f"{MANAGE} celery_roundtrip --timeout 60")
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "roundtrip ok 5" in result.stdout
+
+
+def test_app_venv_holds_exactly_the_hashed_wheels(host):
+    pins = {}
+    for line in host.file("/var/lib/webstack/bundle").listdir():
+        requirements = f"/var/lib/webstack/bundle/{line}/wheelhouse/requirements.txt"
+        for spec in host.file(requirements).content_string.splitlines():
+            if spec and not spec.startswith("#"):
+                name, _, rest = spec.partition("==")
+                pins[canonical(name)] = rest.split(" --hash=")[0]
+    listed = json.loads(host.check_output(f"{VENV}/bin/python -m pip list --format=json"))
+    have = {canonical(item["name"]): item["version"] for item in listed}
+    assert {name: have.get(name) for name in pins} == pins
+    assert set(have) - set(pins) <= {"pip", "setuptools"}
+    assert "pyuwsgi" in have
+
+
+def test_uwsgi_runs_from_the_release_venv(host):
+    assert host.service("uwsgi-demo").is_running
+    assert host.check_output(f"{VENV}/bin/uwsgi --version") == "2.0.30"
+
+
+def test_check_run_on_the_converged_host_changes_nothing(host):
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    result = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check",
+                             os.path.join(ROOT, "playbooks", "site.yml")],
+                            capture_output=True, text=True, timeout=900, check=False, env=env, cwd=ROOT)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    assert re.search(r"webstack-airgap-target\s*: ok=\d+\s+changed=0 ", out), out[-3000:]

@@ -1,0 +1,124 @@
+"""A tampered bundle and a bundle for another system fail before anything is installed."""
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import tarfile
+
+import pytest
+
+testinfra_hosts = ["webstack-airgap-fresh"]
+
+ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))))
+TARBALL = os.path.join(ROOT, ".cache", "airgap", "bundle", "webstack-bundle.tar.gz")
+FRESH = "webstack-airgap-fresh"
+
+
+def rewrite(dest, change):
+    """Copy the bundle tarball to dest, passing each member's bytes through change(name, data)."""
+    members = []
+    with tarfile.open(TARBALL, "r:gz") as src:
+        for info in src:
+            data = src.extractfile(info).read() if info.isfile() else None
+            members.append((info, data))
+    changed = {info.name: change(info.name, data) for info, data in members if data is not None}
+    with gzip.open(dest, "wb", compresslevel=1) as raw, tarfile.open(fileobj=raw, mode="w") as out:
+        for info, data in members:
+            if data is None:
+                out.addfile(info)
+            else:
+                data = changed[info.name]
+                info.size = len(data)
+                out.addfile(info, io.BytesIO(data))
+    return dest
+
+
+def member(name):
+    """The bytes of one file of the bundle tarball."""
+    with tarfile.open(TARBALL, "r:gz") as src:
+        for info in src:
+            if info.name.removeprefix("./") == name:
+                return src.extractfile(info).read()
+    raise KeyError(name)
+
+
+def deploy(bundle, *extra):
+    """site.yml on the fresh container only, from the given bundle."""
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+           os.path.join(ROOT, "playbooks", "site.yml"), "-e", f"webstack_bundle={bundle}",
+           "-e", f"webstack_broker_hosts={FRESH}", "-e", f"webstack_web_hosts={FRESH}",
+           "-e", f"webstack_worker_hosts={FRESH}", *extra]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False, env=env, cwd=ROOT)
+    return result, result.stdout + result.stderr
+
+
+def assert_nothing_installed(host, out):
+    assert re.search(rf"{FRESH}\s*: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=1 ", out), out[-3000:]
+    for package in ("nginx", "rabbitmq-server", "python3-venv", "erlang-base"):
+        assert host.run(f"dpkg-query --show --showformat '${{Status}}' {package}").stdout.strip() \
+            in ("", "unknown ok not-installed"), package
+    assert not host.file("/srv/demo").exists
+    assert not host.file("/etc/apt/sources.list.d/webstack-bundle.list").exists
+    assert not host.file("/etc/apt/apt.conf.d/50webstack-bundle").exists
+    for role in ("rabbitmq", "django_app", "virtualenv", "uwsgi", "nginx", "celery"):
+        assert f"TASK [webstack.django.{role} :" not in out, role
+
+def test_tampered_package_fails_naming_it_before_anything_is_installed(host, tmp_path):
+    victim = {}
+
+    def change(name, data):
+        if re.match(r"^(\./)?debs/nginx_.*\.deb$", name):
+            victim["name"] = name.removeprefix("./")
+            return data[:-16] + b"\0" * 16
+        return data
+
+    bundle = rewrite(str(tmp_path / "tampered.tar.gz"), change)
+    result, out = deploy(bundle)
+    assert result.returncode != 0, out[-3000:]
+    assert "failed verification" in out, out[-3000:]
+    assert re.search(r"checksum mismatch: " + re.escape(victim["name"]), out), out[-3000:]
+    assert_nothing_installed(host, out)
+    # The copy that failed verification is not left on the host.
+    with open(bundle, "rb") as handle:
+        bundle_id = hashlib.sha256(handle.read()).hexdigest()[:12]
+    assert not host.file(f"/var/lib/webstack/bundle/{bundle_id}").exists
+
+
+def test_bundle_for_another_system_is_refused_before_anything_is_installed(host, tmp_path):
+    doc = json.loads(member("manifest.json"))
+    doc["distribution"]["release"] = "bullseye"
+    doc["python"]["abi"] = "cpython-39-x86_64-linux-gnu"
+    forged = (json.dumps(doc, indent=4, sort_keys=True) + "\n").encode()
+    digest = hashlib.sha256(forged).hexdigest().encode()
+
+    def change(name, data):
+        name = name.removeprefix("./")
+        if name == "manifest.json":
+            return forged
+        if name == "SHA256SUMS":
+            # The checksums are made to match: only the manifest check can refuse this bundle.
+            return re.sub(rb"^[0-9a-f]{64}(  manifest\.json)$", digest + rb"\1", data, flags=re.M)
+        return data
+
+    bundle = rewrite(str(tmp_path / "other.tar.gz"), change)
+    result, out = deploy(bundle)
+    assert result.returncode != 0, out[-3000:]
+    assert "does not match this host" in out, out[-3000:]
+    assert "release: bundle bullseye, host bookworm" in out, out[-3000:]
+    assert "Python ABI: bundle cpython-39-x86_64-linux-gnu, host cpython-311" in out, out[-3000:]
+    assert "failed verification" not in out
+    assert_nothing_installed(host, out)
+
+
+@pytest.mark.parametrize("expected", ["0" * 64])
+def test_tarball_with_another_checksum_than_expected_is_refused(host, expected):
+    result, out = deploy(TARBALL, "-e", f"webstack_bundle_sha256={expected}")
+    assert result.returncode != 0, out[-3000:]
+    assert f"bundle_archive_sha256 expects {expected}" in out, out[-3000:]
+    assert_nothing_installed(host, out)
