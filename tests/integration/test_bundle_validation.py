@@ -1,0 +1,85 @@
+"""Bad input to the bundle role fails before any task touches a host, naming the variable;
+without a bundle the offline play does nothing."""
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import BIN, ROOT, ansible_env, assert_failed_before_any_change
+
+pytestmark = pytest.mark.integration
+
+PLAY = """
+- name: Apply the bundle role with bad input
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: webstack.django.bundle
+"""
+
+BUILD_PLAY = """
+- name: Build a bundle with bad input
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Build the bundle
+      ansible.builtin.include_role:
+        name: webstack.django.bundle
+        tasks_from: build
+"""
+
+GOOD_FILE = os.path.join(ROOT, "galaxy.yml")
+
+CASES = {
+    "bundle missing on the controller": ({"bundle_archive": "/nonexistent/webstack-bundle.tar.gz"},
+                                         r'bundle_archive: "/nonexistent/webstack-bundle.tar.gz" is not a file on the controller'),
+    "another tarball than expected": ({"bundle_archive": GOOD_FILE, "bundle_archive_sha256": "0" * 64},
+                                      r"but bundle_archive_sha256 expects 0{64} \(not the bundle that was built\)"),
+    "relative bundle directory": ({"bundle_archive": GOOD_FILE, "bundle_dir": "bundle"},
+                                  r'bundle_dir: "bundle" must be an absolute path'),
+    "apt_exclusive not a bool": ({"bundle_archive": GOOD_FILE, "bundle_apt_exclusive": "maybe"},
+                                 r"bundle_apt_exclusive"),
+}
+
+BUILD_CASES = {
+    "nothing given": ({}, r"bundle_output_dir: \"\" must be an absolute path on the controller.*"
+                          r"bundle_release_archive: \"\" is not a file on the controller.*"
+                          r"bundle_collection_archive: \"\" is not a file on the controller"),
+    "bad name": ({"bundle_output_dir": "/tmp/out", "bundle_release_archive": GOOD_FILE,
+                  "bundle_collection_archive": GOOD_FILE, "bundle_name": "a b"},
+                 r'bundle_name: "a b" may hold only letters'),
+}
+
+NOT_REACHED = ("webstack.django.bundle : Create", "webstack.django.bundle : Copy",
+               "webstack.django.bundle : Record", "webstack.django.bundle : Download")
+
+
+@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
+def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
+    assert_failed_before_any_change(run_play(PLAY, "-e", json.dumps(extra_vars)), message, *NOT_REACHED)
+
+
+@pytest.mark.parametrize("extra_vars, message", BUILD_CASES.values(), ids=BUILD_CASES.keys())
+def test_bad_build_input_fails_before_any_change(run_play, extra_vars, message):
+    assert_failed_before_any_change(run_play(BUILD_PLAY, "-e", json.dumps(extra_vars)), message, *NOT_REACHED)
+
+
+def test_role_without_a_bundle_does_nothing(run_play):
+    result = run_play(PLAY)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert re.search(r"localhost\s*: ok=\d+\s+changed=0 ", out), out
+    assert "TASK [webstack.django.bundle : Find the bundle" not in out
+
+
+def test_offline_play_without_a_bundle_does_nothing():
+    result = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", "--check",
+                             "-e", "webstack_broker_hosts=localhost", "-e", "webstack_web_hosts=localhost",
+                             "-e", "webstack_worker_hosts=localhost", "playbooks/offline.yml"],
+                            cwd=ROOT, env=ansible_env(), capture_output=True, text=True, timeout=300, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert re.search(r"localhost\s*: ok=0\s+changed=0 .*skipped=2", out), out
