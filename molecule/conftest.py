@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import subprocess
 import sys
 
 import pytest
@@ -42,6 +43,19 @@ def curl(host, url, *args):
     status = int(cmd.stdout[:3])
     headers = host.file("/tmp/curl.head").content_string
     return status, headers, cmd.stdout[3:]
+
+
+def playbook(path, *args, timeout=900, cwd=None, **env):
+    """Run ansible-playbook on the scenario's inventory; return (returncode, output).
+
+    Keyword arguments other than timeout and cwd are added to the environment,
+    e.g. ANSIBLE_FORKS="8".
+    """
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", **env)
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], path, *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
+                            env=env, cwd=cwd)
+    return result.returncode, result.stdout + result.stderr
 
 
 def header(headers, name):

@@ -3,9 +3,8 @@
 import json
 import os
 import re
-import subprocess
 
-from conftest import curl
+from conftest import curl, playbook
 
 testinfra_hosts = ["webstack-airgap-target"]
 
@@ -77,10 +76,6 @@ def test_uwsgi_runs_from_the_release_venv(host):
 
 
 def test_check_run_on_the_converged_host_changes_nothing(host):
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    result = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check",
-                             os.path.join(ROOT, "playbooks", "site.yml")],
-                            capture_output=True, text=True, timeout=900, check=False, env=env, cwd=ROOT)
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-3000:]
+    rc, out = playbook(os.path.join(ROOT, "playbooks", "site.yml"), "--check", cwd=ROOT)
+    assert rc == 0, out[-3000:]
     assert re.search(r"webstack-airgap-target\s*: ok=\d+\s+changed=0 ", out), out[-3000:]

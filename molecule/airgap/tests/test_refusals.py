@@ -6,10 +6,11 @@ import io
 import json
 import os
 import re
-import subprocess
 import tarfile
 
 import pytest
+
+from conftest import playbook
 
 testinfra_hosts = ["webstack-airgap-fresh"]
 
@@ -49,13 +50,9 @@ def member(name):
 
 def deploy(bundle, *extra):
     """site.yml on the fresh container only, from the given bundle."""
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-           os.path.join(ROOT, "playbooks", "site.yml"), "-e", f"webstack_bundle={bundle}",
-           "-e", f"webstack_broker_hosts={FRESH}", "-e", f"webstack_web_hosts={FRESH}",
-           "-e", f"webstack_worker_hosts={FRESH}", *extra]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False, env=env, cwd=ROOT)
-    return result, result.stdout + result.stderr
+    return playbook(os.path.join(ROOT, "playbooks", "site.yml"), "-e", f"webstack_bundle={bundle}",
+                    "-e", f"webstack_broker_hosts={FRESH}", "-e", f"webstack_web_hosts={FRESH}",
+                    "-e", f"webstack_worker_hosts={FRESH}", *extra, timeout=600, cwd=ROOT)
 
 
 def assert_nothing_installed(host, out):
@@ -79,8 +76,8 @@ def test_tampered_package_fails_naming_it_before_anything_is_installed(host, tmp
         return data
 
     bundle = rewrite(str(tmp_path / "tampered.tar.gz"), change)
-    result, out = deploy(bundle)
-    assert result.returncode != 0, out[-3000:]
+    rc, out = deploy(bundle)
+    assert rc != 0, out[-3000:]
     assert "failed verification" in out, out[-3000:]
     assert re.search(r"checksum mismatch: " + re.escape(victim["name"]), out), out[-3000:]
     assert_nothing_installed(host, out)
@@ -107,8 +104,8 @@ def test_bundle_for_another_system_is_refused_before_anything_is_installed(host,
         return data
 
     bundle = rewrite(str(tmp_path / "other.tar.gz"), change)
-    result, out = deploy(bundle)
-    assert result.returncode != 0, out[-3000:]
+    rc, out = deploy(bundle)
+    assert rc != 0, out[-3000:]
     assert "does not match this host" in out, out[-3000:]
     assert "release: bundle bullseye, host bookworm" in out, out[-3000:]
     assert "Python ABI: bundle cpython-39-x86_64-linux-gnu, host cpython-311" in out, out[-3000:]
@@ -118,7 +115,7 @@ def test_bundle_for_another_system_is_refused_before_anything_is_installed(host,
 
 @pytest.mark.parametrize("expected", ["0" * 64])
 def test_tarball_with_another_checksum_than_expected_is_refused(host, expected):
-    result, out = deploy(TARBALL, "-e", f"webstack_bundle_sha256={expected}")
-    assert result.returncode != 0, out[-3000:]
+    rc, out = deploy(TARBALL, "-e", f"webstack_bundle_sha256={expected}")
+    assert rc != 0, out[-3000:]
     assert f"bundle_archive_sha256 expects {expected}" in out, out[-3000:]
     assert_nothing_installed(host, out)

@@ -2,10 +2,9 @@
 
 import json
 import os
-import subprocess
 import time
 
-from conftest import worker_counts
+from conftest import playbook, worker_counts
 
 MANAGE = "/srv/demo/bin/manage"
 SECRETS = ("molecule-broker-pw-7c1e9a2b4d6f", "MOLECULECOOKIE4F2A9C7E1B3D5F7A9C1E3B5D",
@@ -78,10 +77,6 @@ def test_no_task_lost_when_broker_restarts_and_a_worker_is_killed(host):
 
 def test_converge_output_shows_no_secret(host):
     scenario = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    result = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-vvv",
-                             os.path.join(scenario, "converge.yml")],
-                            capture_output=True, text=True, timeout=900, check=False, env=env)
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-3000:]
+    rc, out = playbook(os.path.join(scenario, "converge.yml"), "-vvv")
+    assert rc == 0, out[-3000:]
     assert [s for s in SECRETS if s in out] == []

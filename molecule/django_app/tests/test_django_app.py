@@ -6,11 +6,10 @@ The tests run in file order: the first ones check release 1.0.0 as converged; th
 
 import json
 import os
-import subprocess
 
 import pytest
 
-from conftest import curl, header
+from conftest import curl, header, playbook
 
 SECRET = "molecule-only-secret-3f9c2a7e51d84b6c9e0a1f2b3c4d5e6f7a8b9c0d1e2f"
 ROOT = "/srv/demo"
@@ -20,11 +19,7 @@ HOST = ("-H", "Host: demo.test")
 def converge(*extra):
     """Run the scenario's converge playbook again (verbose) and return (rc, output)."""
     scenario = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-v",
-           os.path.join(scenario, "converge.yml"), *extra]
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
-    return result.returncode, result.stdout + result.stderr
+    return playbook(os.path.join(scenario, "converge.yml"), "-v", *extra)
 
 
 @pytest.fixture(scope="module")

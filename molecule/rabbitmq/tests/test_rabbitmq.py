@@ -2,9 +2,10 @@
 
 import os
 import shlex
-import subprocess
 
 import pytest
+
+from conftest import playbook
 
 PASSWORD = "molecule/only:p@ss-5e8d2c91a7"
 COOKIE = "MOLECULEONLYCOOKIE7c41d9e2b8a35f60"
@@ -13,11 +14,7 @@ COOKIE = "MOLECULEONLYCOOKIE7c41d9e2b8a35f60"
 def converge(*extra):
     """Run the scenario's converge playbook again (verbose) and return (rc, output)."""
     scenario = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-v",
-           os.path.join(scenario, "converge.yml"), *extra]
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
-    return result.returncode, result.stdout + result.stderr
+    return playbook(os.path.join(scenario, "converge.yml"), "-v", *extra)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,12 @@ to 1.0.0, and last a broker node is stopped.
 import json
 import os
 import shlex
-import subprocess
 import time
 
 import pytest
 import testinfra
+
+from conftest import playbook
 
 # No test takes testinfra's parametrized `host`, so they run in file order against the
 # containers they name.
@@ -32,12 +33,9 @@ def other(name):
         f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
 
 
-def playbook(path, *extra):
-    """Run a playbook against the scenario's inventory; return (rc, output)."""
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], path, *extra]
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_FORKS="8")
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, check=False, env=env)
-    return result.returncode, result.stdout + result.stderr
+def fleet_playbook(name, *extra):
+    """Run one of the project's playbooks on the whole fleet; return (rc, output)."""
+    return playbook(os.path.join(PLAYBOOKS, name), *extra, timeout=1200, ANSIBLE_FORKS="8")
 
 
 def fetch(host, path="/version"):
@@ -122,7 +120,7 @@ def test_celery_round_trip_from_a_web_host():
 
 def test_rolling_deploy_under_load_fails_no_request(lb):
     with Load(lb) as load:
-        rc, out = playbook(os.path.join(PLAYBOOKS, "deploy.yml"), "-e", "demo_release=2.0.0")
+        rc, out = fleet_playbook("deploy.yml", "-e", "demo_release=2.0.0")
     assert rc == 0, out[-4000:]
     results = load.results()
     failed = [r for r in results if r[0] != "200"]
@@ -137,7 +135,7 @@ def test_rolling_deploy_under_load_fails_no_request(lb):
 
 def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(lb):
     with Load(lb) as load:
-        rc, out = playbook(os.path.join(PLAYBOOKS, "deploy.yml"), "-e", "demo_release=3.0.0-broken")
+        rc, out = fleet_playbook("deploy.yml", "-e", "demo_release=3.0.0-broken")
     assert rc != 0
     assert "Release 3.0.0-broken of demo failed its health check" in out
     assert "Rolled back to release 2.0.0" in out
@@ -150,7 +148,7 @@ def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(lb):
 
 def test_rollback_returns_every_host_to_the_previous_release(lb):
     with Load(lb) as load:
-        rc, out = playbook(os.path.join(PLAYBOOKS, "rollback.yml"))
+        rc, out = fleet_playbook("rollback.yml")
     assert rc == 0, out[-4000:]
     assert [r for r in load.results() if r[0] != "200"] == []
     assert web_versions() == {name: "1.0.0" for name in WEB}
@@ -158,7 +156,7 @@ def test_rollback_returns_every_host_to_the_previous_release(lb):
     assert worker.file("/srv/demo/current").linked_to == "/srv/demo/releases/1.0.0"
     # Naming the release makes a second run a no-op on every host: no new history entry.
     histories = {name: other(name).file("/srv/demo/releases.json").content_string for name in WEB}
-    rc, out = playbook(os.path.join(PLAYBOOKS, "rollback.yml"), "-e", "webstack_rollback_release=1.0.0")
+    rc, out = fleet_playbook("rollback.yml", "-e", "webstack_rollback_release=1.0.0")
     assert rc == 0, out[-3000:]
     assert {name: other(name).file("/srv/demo/releases.json").content_string for name in WEB} == histories
     assert web_versions() == {name: "1.0.0" for name in WEB}
