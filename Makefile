@@ -7,6 +7,8 @@ VENV ?= $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export WEBSTACK_IMAGE ?= webstack/debian12-systemd:latest
+# make bench: full (the whole grid, 3 repetitions) or quick.
+export BENCH_MODE ?= full
 # Molecule scenarios run by `make test`, one at a time (2 cores).
 SCENARIOS ?= nginx virtualenv uwsgi django_app rabbitmq celery stack airgap
 
@@ -16,13 +18,24 @@ demo: setup ## The stack deployed into a local container; prints the URL and che
 demo-down: ## Remove the demo container
 	bash scripts/demo.sh down
 
+bench: setup ## Benchmarks into dist/bench/ (BENCH_MODE=quick for a short run): sizing sweep, provisioning times, plots
+	bash scripts/setup.sh bench
+	bash scripts/bench.sh all
+
+bench-sizing: setup ## Only the worker sizing sweep (and its plots)
+	bash scripts/setup.sh bench
+	bash scripts/bench.sh sizing
+
+bench-provision: setup ## Only the provisioning timings
+	bash scripts/bench.sh provision
+
 bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a container of WEBSTACK_IMAGE)
 	bash scripts/bundle.sh build
 
 bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size
 	bash scripts/bundle.sh report
 
-.PHONY: help setup setup-venv demo demo-down bundle bundle-report test test-fast lint unit integration molecule collection clean
+.PHONY: help setup setup-venv demo demo-down bench bench-sizing bench-provision bundle bundle-report test test-fast lint unit integration molecule collection clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'

@@ -12,6 +12,9 @@ NAME=webstack-demo
 PORT="${WEBSTACK_DEMO_PORT:-8080}"
 STATE="$here/.cache/demo"
 
+# shellcheck source=scripts/lib.sh
+. "$here/scripts/lib.sh"
+
 log() { printf '==> %s\n' "$*" >&2; }
 
 down() {
@@ -21,31 +24,13 @@ down() {
 
 up() {
   mkdir -p "$STATE" dist
-  if ! grep -qs demo_broker_password "$STATE/secrets.yml"; then
-    umask 077
-    python3 - > "$STATE/secrets.yml" <<'PY'
-import secrets
-print(f'django_app_secret_key: "{secrets.token_urlsafe(50)}"')
-print(f'demo_broker_password: "{secrets.token_urlsafe(24)}"')
-print(f'rabbitmq_erlang_cookie: "{secrets.token_hex(20).upper()}"')
-PY
-  fi
+  write_demo_secrets "$STATE/secrets.yml"
   log "building the demo release archive"
   DIST_DIR="$here/dist" bash examples/demo_project/build_release.sh demo >/dev/null
   if ! docker inspect "$NAME" >/dev/null 2>&1; then
     log "starting container $NAME from $IMAGE (http://127.0.0.1:$PORT)"
-    docker run -d --name "$NAME" --hostname "$NAME" \
-      --cap-add SYS_ADMIN --cap-add NET_ADMIN \
-      --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-      -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns host \
-      --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 \
-      -p "127.0.0.1:$PORT:80" "$IMAGE" /lib/systemd/systemd >/dev/null
   fi
-  for _ in $(seq 1 30); do
-    state="$(docker exec "$NAME" systemctl is-system-running 2>/dev/null || true)"
-    case "$state" in running|degraded) break ;; esac
-    sleep 1
-  done
+  start_systemd_container "$NAME" -p "127.0.0.1:$PORT:80"
   log "deploying with playbooks/site.yml"
   ansible-playbook -i inventories/demo playbooks/site.yml -e "@$STATE/secrets.yml"
   echo

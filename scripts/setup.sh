@@ -51,6 +51,20 @@ setup_demo_venv() {
   echo "$want" > "$stamp"
 }
 
+# The plotting library of the benchmarks (make bench), into the same virtualenv.
+setup_bench() {
+  local stamp="$VENV/.requirements-bench.sha256"
+  local want
+  want="$(sha256sum < requirements-bench.txt | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    log "benchmark requirements are up to date"
+    return
+  fi
+  log "installing the benchmark requirements"
+  "$VENV/bin/pip" install --quiet -r requirements-bench.txt
+  echo "$want" > "$stamp"
+}
+
 setup_packages() {
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
@@ -92,5 +106,6 @@ case "${1:-all}" in
   docker) setup_packages; setup_docker ;;
   image) setup_packages; setup_docker; setup_image ;;
   all) setup_venv; setup_demo_venv; setup_packages; setup_docker; setup_image ;;
-  *) echo "usage: $0 [all|venv|docker|image]" >&2; exit 2 ;;
+  bench) setup_venv; setup_bench ;;
+  *) echo "usage: $0 [all|venv|docker|image|bench]" >&2; exit 2 ;;
 esac

@@ -3,8 +3,12 @@
 import json
 import os
 import re
+import subprocess
+import time
 
 from conftest import curl, playbook
+
+import yaml
 
 testinfra_hosts = ["webstack-airgap-target"]
 
@@ -79,3 +83,42 @@ def test_check_run_on_the_converged_host_changes_nothing(host):
     rc, out = playbook(os.path.join(ROOT, "playbooks", "site.yml"), "--check", cwd=ROOT)
     assert rc == 0, out[-3000:]
     assert re.search(r"webstack-airgap-target\s*: ok=\d+\s+changed=0 ", out), out[-3000:]
+
+
+def secrets():
+    """The real secret values of the scenario's inventory."""
+    scenario = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(scenario, "molecule.yml")) as handle:
+        values = yaml.safe_load(handle)["provisioner"]["inventory"]["group_vars"]["all"]
+    return [values[k] for k in ("django_app_secret_key", "demo_broker_password", "rabbitmq_erlang_cookie")]
+
+
+def test_full_converge_at_vvv_prints_no_secret(host):
+    rc, out = playbook(os.path.join(ROOT, "playbooks", "site.yml"), "-vvv", cwd=ROOT)
+    assert rc == 0, out[-3000:]
+    leaked = [value[:6] + "..." for value in secrets() if value in out]
+    assert leaked == [], f"secrets in the -vvv output: {leaked}"
+
+
+SERVICES = ("nginx", "uwsgi-demo", "rabbitmq-server", "celery-demo-worker", "celery-demo-beat")
+
+
+def test_restarted_host_comes_back_with_every_service(host):
+    # A container restart is this host's reboot: /run and /tmp start empty, systemd boots again.
+    assert host.run("touch /run/webstack-before-restart").rc == 0
+    subprocess.run(["docker", "restart", "-t", "60", "webstack-airgap-target"], check=True, timeout=180)
+    deadline = time.monotonic() + 180
+    while True:
+        state = host.run("systemctl is-system-running").stdout.strip()
+        if state in ("running", "degraded") or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert state in ("running", "degraded"), state
+    assert not host.file("/run/webstack-before-restart").exists
+    for name in SERVICES:
+        assert host.service(name).is_running, name
+        assert host.service(name).is_enabled, name
+    status, _, body = curl(host, "http://127.0.0.1/healthz", "-H", "Host: localhost")
+    assert status == 200, body
+    result = host.run(f"{MANAGE} celery_roundtrip --timeout 120")
+    assert result.rc == 0, result.stdout + result.stderr

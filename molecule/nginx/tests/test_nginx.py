@@ -42,6 +42,10 @@ def test_default_site_is_gone(host):
 def test_server_header_has_no_version(host):
     _, headers, _ = curl(host, "http://127.0.0.1/")
     assert header(headers, "Server") == "nginx"
+    # Error pages carry no version either.
+    status, _, body = curl(host, "http://127.0.0.1/no-such-page")
+    assert status == 404
+    assert "nginx/" not in body
 
 
 def test_security_headers_are_sent(host):
@@ -75,3 +79,23 @@ def test_tls_key_is_private(host):
     assert key.user == "root"
     assert key.mode == 0o600
 
+
+
+def tls_handshake(host, version):
+    """Whether a handshake with only this protocol version succeeds on the TLS site.
+
+    The client's security level is lowered so that only the server decides."""
+    result = host.run(f"openssl s_client -connect 127.0.0.1:443 -servername static.test {version} "
+                      "-cipher DEFAULT@SECLEVEL=0 < /dev/null")
+    return result.rc == 0 and "Cipher is (NONE)" not in result.stdout
+
+
+def test_tls_accepts_tls12_and_tls13(host):
+    assert tls_handshake(host, "-tls1_2")
+    assert tls_handshake(host, "-tls1_3")
+
+
+def test_tls_refuses_tls11_and_older(host):
+    assert not tls_handshake(host, "-tls1_1")
+    assert not tls_handshake(host, "-tls1")
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in host.file("/etc/nginx/nginx.conf").content_string

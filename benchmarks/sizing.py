@@ -1,0 +1,231 @@
+"""Worker sizing: uWSGI processes x threads swept with wrk through nginx, against the plans.
+
+Run by `scripts/bench.sh sizing` on a container with the demo stack. Steps:
+
+1. Stop the Celery units (the web tier is measured alone) and install wrk in the container
+   for the calibration.
+2. Calibrate: with uWSGI at CALIBRATION (enough slots that the CPU, not the slots, limits),
+   run playbooks/calibrate.yml for /cpu and for /io and read the recorded W/C.
+3. Configurations: the processes x threads grid of the mode, the worker_counts plans (by
+   profile, the default `mixed`, and with each view's measured W/C, for a web-only host of
+   these vCPUs and memory) and the common static defaults (2 x vCPU + 1 and vCPU + 1
+   single-threaded processes, 1 x 1).
+4. Repetitions, interleaved: each repetition visits every configuration in a new random
+   order; a configuration is applied by setting `processes` and `threads` in the ini the
+   uwsgi role rendered and restarting the unit, then each view gets a 1 s warm-up and a
+   measured wrk run from the controller to nginx in the container.
+5. Medians per configuration and view; each as a ratio of the best grid configuration.
+
+Writes sizing.json and sizing.csv in the output directory and prints the ratios.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import statistics
+import subprocess
+import time
+import urllib.request
+
+from common import ROOT, arguments, docker_exec, environment, playbook, worker_counts, write_json
+
+VIEWS = {"/cpu": {"profile": "cpu", "connections": 32}, "/io": {"profile": "io", "connections": 256}}
+MODES = {
+    "full": {"processes": (1, 2, 3, 4, 5, 6, 8), "threads": (1, 2, 4, 8, 16, 32, 64, 128),
+             "repetitions": 3, "duration": 5, "calibration_seconds": 10},
+    "quick": {"processes": (1, 2, 3, 4, 8), "threads": (1, 4, 16, 64),
+              "repetitions": 2, "duration": 3, "calibration_seconds": 6},
+}
+MAX_SLOTS = 512
+CALIBRATION = (4, 64)
+INI = "/etc/uwsgi/demo.ini"
+SERVICE = "uwsgi-demo.service"
+HOST_HEADER = "localhost"
+LUA = os.path.join(ROOT, "benchmarks", "wrk_report.lua")
+SEED = 20261124
+
+
+def container_ip(container):
+    out = subprocess.run(["docker", "inspect", "-f",
+                          "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", container],
+                         capture_output=True, text=True, check=True).stdout
+    return out.split()[0]
+
+
+def wait_healthy(ip, timeout=60):
+    request = urllib.request.Request(f"http://{ip}/healthz", headers={"Host": HOST_HEADER})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"/healthz did not answer 200 within {timeout} s")
+
+
+def apply(container, ip, processes, threads):
+    docker_exec(container, f"sed -i -E 's/^processes = .*/processes = {processes}/; "
+                           f"s/^threads = .*/threads = {threads}/' {INI} && "
+                           f"systemctl restart {SERVICE}")
+    wait_healthy(ip)
+
+
+def wrk(ip, view, connections, seconds):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+           "-s", LUA, f"http://{ip}{view}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True,
+                         env=dict(os.environ, BENCH_HOST_HEADER=HOST_HEADER)).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    seconds_run = data["duration_us"] / 1e6
+    errors = sum(data[k] for k in ("connect_errors", "read_errors", "write_errors",
+                                   "status_errors", "timeouts"))
+    return {"rps": data["requests"] / seconds_run, "requests": data["requests"],
+            "errors": errors, "p50_ms": data["p50_us"] / 1000, "p99_ms": data["p99_us"] / 1000,
+            "max_ms": data["max_us"] / 1000}
+
+
+def calibrate(args, container, ip, settings):
+    apply(container, ip, *CALIBRATION)
+    docker_exec(container, "command -v wrk >/dev/null || "
+                           "(apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
+                           "apt-get install -y -qq wrk >/dev/null)", check=False, timeout=600)
+    results = {}
+    for view, spec in VIEWS.items():
+        seconds, rc, output = playbook(
+            args, "calibrate.yml",
+            "-e", f"webstack_calibrate_path={view}",
+            "-e", f"webstack_calibrate_duration={settings['calibration_seconds']}",
+            "-e", f"webstack_calibrate_concurrency={spec['connections']}")
+        if rc != 0:
+            raise SystemExit(f"calibrate.yml {view} failed:\n{output[-3000:]}")
+        fact = json.loads(docker_exec(container, "cat /etc/ansible/facts.d/webstack_calibration.fact"))
+        results[view] = fact
+        print(f"calibration {view}: W/C {fact['wait_ratio']} (W {fact['wait_ms']} ms, "
+              f"C {fact['compute_ms']} ms) in {seconds:.0f} s", flush=True)
+    return results
+
+
+def configurations(env, settings, calibration):
+    vcpus, memory = env["vcpus"], env["memory_mb"]
+    host = {"vcpus": vcpus, "memory_mb": memory}
+    configs = {}
+
+    def add(processes, threads, label):
+        configs.setdefault((processes, threads), []).extend([label] if label else [])
+
+    for p in settings["processes"]:
+        for t in settings["threads"]:
+            if p * t <= MAX_SLOTS:
+                add(p, t, "")
+    plans = {}
+    for profile in ("cpu", "mixed", "io"):
+        plans[f"plan profile={profile}"] = worker_counts(host, profile=profile)["uwsgi"]
+    for view, fact in calibration.items():
+        plans[f"plan measured W/C {view}"] = worker_counts(
+            host, wait_ratio=float(fact["wait_ratio"]))["uwsgi"]
+    for label, plan in plans.items():
+        add(plan["processes"], plan["threads"], label)
+    add(2 * vcpus + 1, 1, "static 2 x vCPU + 1")
+    add(vcpus + 1, 1, "static vCPU + 1")
+    add(1, 1, "static 1 x 1")
+    grid = {(p, t) for p in settings["processes"] for t in settings["threads"] if p * t <= MAX_SLOTS}
+    return configs, grid, {k: [v["processes"], v["threads"]] for k, v in plans.items()}
+
+
+def summarise(runs, configs, grid):
+    summary = []
+    for view in VIEWS:
+        rows = []
+        for (p, t), labels in sorted(configs.items()):
+            mine = [r for r in runs if r["view"] == view and (r["processes"], r["threads"]) == (p, t)]
+            rows.append({
+                "view": view, "processes": p, "threads": t, "labels": labels, "grid": (p, t) in grid,
+                "rps": round(statistics.median(r["rps"] for r in mine), 1),
+                "p50_ms": round(statistics.median(r["p50_ms"] for r in mine), 2),
+                "p99_ms": round(statistics.median(r["p99_ms"] for r in mine), 2),
+                "errors": sum(r["errors"] for r in mine),
+                "repetitions": len(mine),
+            })
+        best = max((r for r in rows if r["grid"]), key=lambda r: r["rps"])
+        for row in rows:
+            row["ratio"] = round(row["rps"] / best["rps"], 3)
+            row["p99_vs_best"] = round(row["p99_ms"] / best["p99_ms"], 2) if best["p99_ms"] else None
+            row["best"] = row is best
+        summary.extend(rows)
+    return summary
+
+
+def print_ratios(summary):
+    for view in VIEWS:
+        rows = [r for r in summary if r["view"] == view]
+        best = next(r for r in rows if r["best"])
+        print(f"\n{view}: sweep best {best['processes']} x {best['threads']} = {best['rps']:.0f} req/s "
+              f"(p50 {best['p50_ms']} ms, p99 {best['p99_ms']} ms)")
+        print(f"  {'configuration':<30} {'p x t':>8} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} "
+              f"{'p99 ms':>8} {'errors':>6}")
+        for row in rows:
+            for label in row["labels"]:
+                verdict = ""
+                if label.startswith("plan"):
+                    verdict = "  >= 95 %" if row["ratio"] >= 0.95 else "  below 95 %"
+                print(f"  {label:<30} {row['processes']:>3} x {row['threads']:<3} {row['rps']:>8.0f} "
+                      f"{row['ratio']:>6.1%} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+                      f"{row['errors']:>6}{verdict}")
+
+
+def main():
+    args = arguments(__doc__)
+    settings = MODES[args.mode]
+    container = args.container
+    ip = container_ip(container)
+    env = environment(container)
+    docker_exec(container, "systemctl stop celery-demo-worker celery-demo-beat", check=False)
+    deployed = docker_exec(container, f"grep -E '^(processes|threads) = ' {INI}").split()
+    calibration = calibrate(args, container, ip, settings)
+    configs, grid, plans = configurations(env, settings, calibration)
+    order = list(configs)
+    rng = random.Random(SEED)
+    runs = []
+    total = len(order) * settings["repetitions"]
+    started = time.monotonic()
+    print(f"{len(order)} configurations x {settings['repetitions']} repetitions x "
+          f"{len(VIEWS)} views, {settings['duration']} s each", flush=True)
+    for rep in range(settings["repetitions"]):
+        rng.shuffle(order)
+        views = list(VIEWS) if rep % 2 == 0 else list(reversed(VIEWS))
+        for index, (p, t) in enumerate(order):
+            apply(container, ip, p, t)
+            for view in views:
+                connections = VIEWS[view]["connections"]
+                wrk(ip, view, connections, 1)
+                result = wrk(ip, view, connections, settings["duration"])
+                runs.append(dict(result, view=view, processes=p, threads=t, repetition=rep))
+            done = rep * len(order) + index + 1
+            print(f"[{done}/{total}] rep {rep + 1} {p} x {t}: " + ", ".join(
+                f"{r['view']} {r['rps']:.0f} req/s" for r in runs[-len(views):]) +
+                f"  ({time.monotonic() - started:.0f} s)", flush=True)
+    summary = summarise(runs, configs, grid)
+    apply(container, ip, int(deployed[2]), int(deployed[5]))
+    docker_exec(container, "systemctl start celery-demo-worker celery-demo-beat", check=False)
+    report = {"environment": env, "mode": args.mode, "settings": settings, "views": VIEWS,
+              "calibration_config": CALIBRATION, "calibration": calibration, "plans": plans,
+              "seconds": round(time.monotonic() - started), "summary": summary, "runs": runs}
+    write_json(os.path.join(args.out, "sizing.json"), report)
+    with open(os.path.join(args.out, "sizing.csv"), "w", newline="", encoding="utf-8") as handle:
+        fields = ["view", "processes", "threads", "labels", "rps", "ratio", "p50_ms", "p99_ms",
+                  "p99_vs_best", "errors", "repetitions"]
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for row in summary:
+            writer.writerow(dict(row, labels="; ".join(row["labels"])))
+    print_ratios(summary)
+
+
+if __name__ == "__main__":
+    main()

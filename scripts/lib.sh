@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/demo.sh and scripts/bench.sh.
+# The flags are the ones that run systemd here without --privileged (see docs/testing.md).
+
+# start_systemd_container NAME [docker run arguments...]: start NAME (hostname NAME) from
+# $IMAGE unless it exists, then wait until systemd has booted.
+start_systemd_container() {
+  local name="$1"
+  shift
+  if ! docker inspect "$name" >/dev/null 2>&1; then
+    docker run -d --name "$name" --hostname "$name" \
+      --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+      --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+      -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns host \
+      --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 \
+      "$@" "$IMAGE" /lib/systemd/systemd >/dev/null
+  fi
+  local state
+  for _ in $(seq 1 30); do
+    state="$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)"
+    case "$state" in running|degraded) return 0 ;; esac
+    sleep 1
+  done
+}
+
+# write_demo_secrets FILE: generate the demo's secrets (Django SECRET_KEY, broker password,
+# Erlang cookie) into FILE, readable by its owner only, unless FILE already has them.
+write_demo_secrets() {
+  local file="$1"
+  if grep -qs demo_broker_password "$file"; then
+    return 0
+  fi
+  mkdir -p "$(dirname "$file")"
+  (
+    umask 077
+    python3 - > "$file" <<'PY'
+import secrets
+print(f'django_app_secret_key: "{secrets.token_urlsafe(50)}"')
+print(f'demo_broker_password: "{secrets.token_urlsafe(24)}"')
+print(f'rabbitmq_erlang_cookie: "{secrets.token_hex(20).upper()}"')
+PY
+  )
+}

@@ -1,0 +1,84 @@
+"""The benchmark scripts' arithmetic and report writers, without containers."""
+
+import json
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+
+import provision  # noqa: E402
+import sizing  # noqa: E402
+
+
+def run(view, p, t, rps, p99=10.0, errors=0, rep=0):
+    return {"view": view, "processes": p, "threads": t, "rps": rps, "p50_ms": p99 / 2,
+            "p99_ms": p99, "errors": errors, "repetition": rep}
+
+
+def test_summary_takes_medians_and_ratios_against_the_best_grid_configuration():
+    configs = {(1, 1): ["static 1 x 1"], (2, 1): [], (3, 1): ["plan profile=cpu"], (9, 9): ["plan x"]}
+    grid = {(1, 1), (2, 1), (3, 1)}
+    runs = []
+    for view in sizing.VIEWS:
+        for rep, (a, b, c, d) in enumerate([(100, 180, 200, 999), (110, 200, 190, 999), (90, 190, 400, 999)]):
+            runs += [run(view, 1, 1, a, rep=rep), run(view, 2, 1, b, rep=rep),
+                     run(view, 3, 1, c, p99=20, errors=1, rep=rep), run(view, 9, 9, d, rep=rep)]
+    summary = sizing.summarise(runs, configs, grid)
+    cpu = {(r["processes"], r["threads"]): r for r in summary if r["view"] == "/cpu"}
+    assert cpu[(3, 1)]["rps"] == 200 and cpu[(3, 1)]["best"]
+    assert cpu[(2, 1)]["ratio"] == 0.95
+    assert cpu[(1, 1)]["ratio"] == 0.5
+    assert cpu[(3, 1)]["errors"] == 3
+    # Off-grid configurations are compared with the grid's best, never become it.
+    assert cpu[(9, 9)]["ratio"] == pytest.approx(4.995) and not cpu[(9, 9)]["best"]
+    assert cpu[(2, 1)]["p99_vs_best"] == 0.5
+
+
+def test_configurations_add_the_plans_and_static_defaults_to_the_grid():
+    env = {"vcpus": 2, "memory_mb": 4096}
+    calibration = {"/cpu": {"wait_ratio": 0.1}, "/io": {"wait_ratio": 75}}
+    configs, grid, plans = sizing.configurations(env, sizing.MODES["quick"], calibration)
+    assert all(p * t <= sizing.MAX_SLOTS for p, t in grid)
+    assert plans["plan profile=cpu"] == [3, 1]
+    assert plans["plan measured W/C /io"] == [4, 38]
+    assert "static 2 x vCPU + 1" in configs[(5, 1)]
+    assert "static 1 x 1" in configs[(1, 1)]
+    assert "plan measured W/C /io" in configs[(4, 38)]
+
+
+def test_provision_parsers_read_the_recap_and_the_profilers():
+    output = "\n".join([
+        "PLAY RECAP *****",
+        "webstack-bench             : ok=120  changed=0    unreachable=0    failed=0    skipped=30",
+        "ROLES RECAP *****",
+        "Tuesday 24 November 2026  10:00:00 +0000 (0:00:01.000)       0:01:00.000 ******",
+        "===============================================================================",
+        "webstack.django.rabbitmq ------------------------------------------------ 30.25s",
+        "webstack.django.nginx ---------------------------------------------------- 5.00s",
+        "TASKS RECAP *****",
+        "webstack.django.rabbitmq : Install RabbitMQ ----------------------------- 20.10s",
+    ])
+    assert provision.recap(output) == {"ok": 120, "changed": 0, "unreachable": 0, "failed": 0}
+    assert provision.section(output, "ROLES RECAP") == [
+        {"name": "webstack.django.rabbitmq", "seconds": 30.25},
+        {"name": "webstack.django.nginx", "seconds": 5.0}]
+    assert provision.section(output, "TASKS RECAP")[0]["name"] == "webstack.django.rabbitmq : Install RabbitMQ"
+
+
+def test_plots_are_written_from_the_reports(tmp_path):
+    pytest.importorskip("matplotlib")
+    import plots
+
+    configs = {(1, 1): ["static 1 x 1"], (2, 1): ["plan profile=cpu"], (2, 2): []}
+    runs = [run(view, p, t, 100 * p * t) for view in sizing.VIEWS for (p, t) in configs]
+    report = {"views": sizing.VIEWS, "summary": sizing.summarise(runs, configs, set(configs))}
+    (tmp_path / "sizing.json").write_text(json.dumps(report))
+    step = {"step": "cold-converge", "seconds": 100.0, "roles": [{"name": "webstack.django.nginx", "seconds": 9.0}]}
+    (tmp_path / "provision.json").write_text(json.dumps({"steps": [step]}))
+    sys.argv = ["plots.py", "--out", str(tmp_path)]
+    plots.main()
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "provision.png", "sizing-cpu.png", "sizing-io.png", "sizing-latency.png", "sizing-ratios.png"]
