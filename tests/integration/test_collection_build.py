@@ -14,7 +14,8 @@ from conftest import BIN, ROOT
 pytestmark = pytest.mark.integration
 
 LEFT_OUT = ("molecule/", "tests/", "examples/", ".collections/", ".config/", "scripts/", ".ci/",
-            "Makefile", "requirements.txt", "ansible.cfg", ".venv/")
+            "Makefile", "requirements.txt", "requirements-bench.txt", "benchmarks/", "ansible.cfg",
+            ".venv/")
 
 
 @pytest.fixture(scope="module")
