@@ -343,13 +343,24 @@ def parse_wrk(text):
     )
 
 
+def explicit_port(url):
+    """The URL with its port spelled out: wrk resolves a missing one through /etc/services,
+    which minimal hosts (no netbase package) do not have."""
+    scheme, rest = url.split("://", 1)
+    netloc, slash, path = rest.partition("/")
+    hostpart = netloc.rsplit("@", 1)[-1]
+    if re.search(r":\d+$", hostpart) is None:
+        netloc += ":443" if scheme == "https" else ":80"
+    return "%s://%s%s%s" % (scheme, netloc, slash, path)
+
+
 def wrk_command(wrk, url, host_header, concurrency, seconds, timeout):
     """argv of one wrk run."""
     argv = [wrk, "-t%d" % min(2, concurrency), "-c%d" % concurrency, "-d%ds" % seconds,
             "--timeout", "%ds" % timeout, "--latency"]
     if host_header:
         argv += ["-H", "Host: " + host_header]
-    return argv + [url]
+    return argv + [explicit_port(url)]
 
 
 def run_wrk(argv, meter=None, interval=SAMPLE_INTERVAL):

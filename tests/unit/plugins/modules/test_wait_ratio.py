@@ -137,7 +137,7 @@ def test_wrk_output_without_summary_raises():
 def test_wrk_command():
     assert wait_ratio.wrk_command("/usr/bin/wrk", "http://127.0.0.1/io", "shop.example.com", 64, 10, 5) == [
         "/usr/bin/wrk", "-t2", "-c64", "-d10s", "--timeout", "5s", "--latency",
-        "-H", "Host: shop.example.com", "http://127.0.0.1/io"]
+        "-H", "Host: shop.example.com", "http://127.0.0.1:80/io"]
     assert wait_ratio.wrk_command("wrk", "http://h/", None, 1, 3, 10)[1:4] == ["-t1", "-c1", "-d3s"]
 
 
@@ -307,3 +307,14 @@ def test_wrk_is_run_with_the_options_and_its_count_checked(server, tmp_path):
         wait_ratio.measure(url, lambda: {pid}, host_header="app.test", duration=1, concurrency=8, probe_requests=2,
                            warmup=0, timeout=3, loader="auto", which=lambda _: str(fake))
     assert (tmp_path / "argv").read_text() == "-t2 -c8 -d1s --timeout 3s --latency -H Host: app.test %s\n" % url
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://127.0.0.1/io", "http://127.0.0.1:80/io"),
+    ("https://shop.example.com/a?b=1", "https://shop.example.com:443/a?b=1"),
+    ("http://127.0.0.1:8080/io", "http://127.0.0.1:8080/io"),
+    ("http://[::1]/", "http://[::1]:80/"),
+    ("http://[::1]:81", "http://[::1]:81"),
+])
+def test_wrk_gets_an_explicit_port(url, expected):
+    assert wait_ratio.explicit_port(url) == expected
