@@ -13,7 +13,8 @@ Run by `scripts/bench.sh sizing` on a container with the demo stack. Steps:
 4. Repetitions, interleaved: each repetition visits every configuration in a new random
    order; a configuration is applied by setting `processes` and `threads` in the ini the
    uwsgi role rendered and restarting the unit, then each view gets a 1 s warm-up and a
-   measured wrk run from the controller to nginx in the container.
+   measured wrk run from the controller to nginx in the container. After each wrk run the
+   requests it left queued in uWSGI drain before the next one starts.
 5. Medians per configuration and view; each as a ratio of the best grid configuration.
 
 Writes sizing.json and sizing.csv in the output directory and prints the ratios.
@@ -55,12 +56,15 @@ def container_ip(container):
     return out.split()[0]
 
 
-def wait_healthy(ip, timeout=60):
+def wait_healthy(ip, timeout=120):
+    """Wait for a 200 from /healthz. It queues behind every request already in uWSGI's listen
+    queue, so its answer also means that queue has drained: the requests a finished wrk run
+    left behind (nginx gave them to uWSGI; their clients are gone) never reach the next run."""
     request = urllib.request.Request(f"http://{ip}/healthz", headers={"Host": HOST_HEADER})
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:
+            with urllib.request.urlopen(request, timeout=60) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -204,7 +208,9 @@ def main():
             for view in views:
                 connections = VIEWS[view]["connections"]
                 wrk(ip, view, connections, 1)
+                wait_healthy(ip)
                 result = wrk(ip, view, connections, settings["duration"])
+                wait_healthy(ip)
                 runs.append(dict(result, view=view, processes=p, threads=t, repetition=rep))
             done = rep * len(order) + index + 1
             print(f"[{done}/{total}] rep {rep + 1} {p} x {t}: " + ", ".join(

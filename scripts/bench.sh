@@ -68,6 +68,7 @@ case "${1:-all}" in
     python benchmarks/provision.py "${bench_args[@]}"
     python benchmarks/sizing.py "${bench_args[@]}"
     python benchmarks/plots.py --out "$OUT"
+    python benchmarks/report.py --out "$OUT"
     ;;
   provision)
     prepare
@@ -85,9 +86,11 @@ case "${1:-all}" in
     fi
     python benchmarks/sizing.py "${bench_args[@]}"
     python benchmarks/plots.py --out "$OUT"
+    python benchmarks/report.py --out "$OUT"
     ;;
   plots)
     python benchmarks/plots.py --out "$OUT"
+    python benchmarks/report.py --out "$OUT"
     ;;
   *) echo "usage: $0 [all|provision|sizing|plots]" >&2; exit 2 ;;
 esac
