@@ -365,6 +365,8 @@ def wrk_command(wrk, url, host_header, concurrency, seconds, timeout):
 
 def run_wrk(argv, meter=None, interval=SAMPLE_INTERVAL):
     """Run wrk, sampling the meter meanwhile; return its parsed output."""
+    if meter is not None:
+        meter.start()
     try:
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    universal_newlines=True)

@@ -318,3 +318,24 @@ def test_wrk_is_run_with_the_options_and_its_count_checked(server, tmp_path):
 ])
 def test_wrk_gets_an_explicit_port(url, expected):
     assert wait_ratio.explicit_port(url) == expected
+
+
+class RecordingMeter:
+    def __init__(self):
+        self.calls = []
+
+    def start(self):
+        self.calls.append("start")
+
+    def sample(self):
+        self.calls.append("sample")
+
+
+def test_run_wrk_measures_only_its_own_window():
+    # A meter that is not started counts each process's CPU time since it began.
+    output = "  1000 requests in 2.00s, 1.00MB read\nRequests/sec:    500.00\n"
+    meter = RecordingMeter()
+    result = wait_ratio.run_wrk(["sh", "-c", "sleep 0.3; printf '%s' \"$0\"", output], meter, interval=0.1)
+    assert result.requests == 1000
+    assert meter.calls[0] == "start"
+    assert meter.calls.count("start") == 1 and "sample" in meter.calls
