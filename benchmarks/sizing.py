@@ -35,8 +35,8 @@ from common import ROOT, arguments, docker_exec, environment, playbook, worker_c
 
 VIEWS = {"/cpu": {"profile": "cpu", "connections": 32}, "/io": {"profile": "io", "connections": 256}}
 MODES = {
-    "full": {"processes": (1, 2, 3, 4, 5, 6, 8), "threads": (1, 2, 4, 8, 16, 32, 64, 128),
-             "repetitions": 3, "duration": 5, "calibration_seconds": 10},
+    "full": {"processes": (1, 2, 3, 4, 6, 8), "threads": (1, 2, 4, 8, 16, 32, 64, 128),
+             "repetitions": 3, "duration": 4, "calibration_seconds": 10},
     "quick": {"processes": (1, 2, 3, 4, 8), "threads": (1, 4, 16, 64),
               "repetitions": 2, "duration": 3, "calibration_seconds": 6},
 }
