@@ -5,11 +5,10 @@ import json
 import os
 import re
 import subprocess
-import sys
-import textwrap
 
 import pytest
 
+import slow_app
 from conftest import BIN, ROOT, ansible_env, assert_failed_before_any_change
 
 pytestmark = pytest.mark.integration
@@ -58,58 +57,22 @@ def test_every_problem_is_named_at_once(tmp_path):
                                     *NOT_REACHED)
 
 
-# An app that waits 10 ms and computes 0.5 ms per request, in place of nginx and uWSGI.
-SERVER = textwrap.dedent("""
-    import time
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def do_GET(self):
-            time.sleep(0.01)
-            end = time.thread_time() + 0.0005
-            while time.thread_time() < end:
-                pass
-            self.send_response(200)
-            self.send_header("Content-Length", "3")
-            self.end_headers()
-            self.wfile.write(b"ok\\n")
-
-        def log_message(self, *args):
-            pass
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-
-        def handle_error(self, request, client_address):
-            pass
-
-    server = Server(("127.0.0.1", 0), Handler)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-""")
 
 
 def test_check_run_measures_and_records_nothing(tmp_path):
     fact = "/etc/ansible/facts.d/webstack_calibration.fact"
     existed = os.path.exists(fact)
-    app = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
-    try:
-        port = int(app.stdout.readline())
+    # An app that waits 10 ms and computes 0.5 ms per request, in place of nginx and uWSGI.
+    with slow_app.running(0.01) as (pid, port):
         # systemctl answers with the app's pid for the MainPID of any unit.
         (tmp_path / "bin").mkdir()
-        (tmp_path / "bin" / "systemctl").write_text("#!/bin/sh\necho %d\n" % app.pid)
+        (tmp_path / "bin" / "systemctl").write_text("#!/bin/sh\necho %d\n" % pid)
         (tmp_path / "bin" / "systemctl").chmod(0o755)
         result = run_calibrate(
             tmp_path, "-e", json.dumps({"django_app_name": "demo", "webstack_calibrate_url": "http://127.0.0.1:%d/io" % port,
                                         "webstack_calibrate_duration": 2, "webstack_calibrate_warmup": 0,
                                         "webstack_calibrate_concurrency": 8}),
             PATH=os.pathsep.join([str(tmp_path / "bin"), BIN, os.environ["PATH"]]))
-    finally:
-        app.terminate()
-        app.wait(10)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     assert re.search(r"W/C \d+(\.\d+)?: C [\d.]+ ms, W [\d.]+ ms, [\d.]+ req/s \(\d+ requests, 0 errors, "

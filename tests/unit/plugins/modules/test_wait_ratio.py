@@ -4,14 +4,12 @@ and one real measurement of a local HTTP server."""
 import json
 import math
 import os
-import subprocess
-import sys
-import textwrap
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
+import slow_app
 from ansible_collections.webstack.django.plugins.modules import wait_ratio
 from ansible_collections.webstack.django.plugins.modules.wait_ratio import MeasurementError
 
@@ -235,49 +233,13 @@ def test_bad_options_fail_before_any_load(run, args, message):
 
 # --- a real measurement -----------------------------------------------------------------------
 
-SERVER = textwrap.dedent("""
-    import time
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True             # headers and body are two writes
-
-        def do_GET(self):
-            time.sleep(0.02)                       # waits 20 ms on "I/O"
-            end = time.thread_time() + 0.0005      # computes 0.5 ms
-            while time.thread_time() < end:
-                pass
-            status = 200 if self.headers.get("Host") == "app.test" else 400
-            self.send_response(status)
-            self.send_header("Content-Length", "3")
-            self.end_headers()
-            self.wfile.write(b"ok\\n")
-
-        def log_message(self, *args):
-            pass
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-
-        def handle_error(self, request, client_address):
-            pass                                   # clients closing at the end of a run
-
-    server = Server(("127.0.0.1", 0), Handler)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-""")
 
 
 @pytest.fixture(scope="module")
 def server():
-    child = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
-    try:
-        port = int(child.stdout.readline())
-        yield child.pid, "http://127.0.0.1:%d/io" % port
-    finally:
-        child.terminate()
-        child.wait(10)
+    # Waits 20 ms and computes 0.5 ms per request; answers 400 unless the Host is app.test.
+    with slow_app.running(0.02, "app.test") as (pid, port):
+        yield pid, "http://127.0.0.1:%d/io" % port
 
 
 def test_io_bound_server_measures_a_high_wait_ratio(server):
