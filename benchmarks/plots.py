@@ -37,7 +37,7 @@ def heatmaps(sizing, out):
         best = next(r for r in sizing["summary"] if r["view"] == view and r["best"])
         for r in rows:
             y, x = procs.index(r["processes"]), threads.index(r["threads"])
-            mark = "*" if r is best or (r["processes"], r["threads"]) == (best["processes"], best["threads"]) else ""
+            mark = "*" if r["best"] else ""
             ax.text(x, y, f"{r['rps']:.0f}{mark}", ha="center", va="center", fontsize=7,
                     color="white" if r["rps"] < 0.6 * best["rps"] else "black")
         ax.set_title(f"{view}: median req/s through nginx (* best)")

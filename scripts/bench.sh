@@ -16,20 +16,12 @@
 # BENCH_OUT (default dist/bench), BENCH_KEEP=1 keeps the container afterwards.
 # Loads only the project's own container, for a bounded time.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$here"
-export PATH="$here/.venv/bin:$PATH"
-export ANSIBLE_COLLECTIONS_PATH="$here/.collections"
-IMAGE="${WEBSTACK_IMAGE:-webstack/debian12-systemd:latest}"
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 NAME=webstack-bench
 STATE="$here/.cache/bench"
 OUT="${BENCH_OUT:-$here/dist/bench}"
 MODE="${BENCH_MODE:-full}"
-
-# shellcheck source=scripts/lib.sh
-. "$here/scripts/lib.sh"
-
-log() { printf '==> %s\n' "$*" >&2; }
 
 # The demo inventory with the bench container as its one host; group_vars are the demo's.
 prepare() {

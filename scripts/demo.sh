@@ -3,19 +3,11 @@
 #   scripts/demo.sh up     start (or reuse) the container, deploy, print URL and checks
 #   scripts/demo.sh down   remove the container
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$here"
-export PATH="$here/.venv/bin:$PATH"
-export ANSIBLE_COLLECTIONS_PATH="$here/.collections"
-IMAGE="${WEBSTACK_IMAGE:-webstack/debian12-systemd:latest}"
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 NAME=webstack-demo
 PORT="${WEBSTACK_DEMO_PORT:-8080}"
 STATE="$here/.cache/demo"
-
-# shellcheck source=scripts/lib.sh
-. "$here/scripts/lib.sh"
-
-log() { printf '==> %s\n' "$*" >&2; }
 
 down() {
   docker rm -f "$NAME" >/dev/null 2>&1 || true

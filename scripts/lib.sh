@@ -1,9 +1,17 @@
 # shellcheck shell=bash
-# Helpers shared by scripts/demo.sh and scripts/bench.sh.
-# The flags are the ones that run systemd here without --privileged (see docs/testing.md).
+# Sourced by scripts/demo.sh and scripts/bench.sh: the checkout's root as $here (and the working
+# directory), its virtualenv and collections, the base image, and the helpers below.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+export PATH="$here/.venv/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$here/.collections"
+IMAGE="${WEBSTACK_IMAGE:-webstack/debian12-systemd:latest}"
+
+log() { printf '==> %s\n' "$*" >&2; }
 
 # start_systemd_container NAME [docker run arguments...]: start NAME (hostname NAME) from
-# $IMAGE unless it exists, then wait until systemd has booted.
+# $IMAGE unless it exists, then wait until systemd has booted. The flags are the ones that run
+# systemd here without --privileged (see docs/testing.md).
 start_systemd_container() {
   local name="$1"
   shift
