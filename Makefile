@@ -6,11 +6,16 @@ SHELL := /bin/bash
 VENV ?= $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
-export WEBSTACK_IMAGE ?= webstack/debian12-systemd:latest
+# The platform (ubuntu2404 by default, ubuntu2204, debian12) is WEBSTACK_PLATFORM, or any image
+# WEBSTACK_IMAGE; scripts/platform.sh decides both for every target.
 # make bench: full (the whole grid, 3 repetitions) or quick.
 export BENCH_MODE ?= full
-# Molecule scenarios run by `make test`, one at a time (2 cores).
+# Molecule scenarios, one at a time (2 cores). `make test` runs each once, on the platform named
+# after it, so every platform runs in every test run (docs/testing.md: why this split);
+# `make test-platforms` runs every scenario on every platform.
 SCENARIOS ?= nginx virtualenv uwsgi django_app rabbitmq celery stack airgap
+TEST_MATRIX ?= nginx:ubuntu2204 virtualenv:ubuntu2204 uwsgi:debian12 django_app:ubuntu2404 \
+  rabbitmq:ubuntu2204 celery:debian12 stack:ubuntu2404 airgap:ubuntu2404
 
 demo: setup ## The stack deployed into a local container; prints the URL and checks
 	bash scripts/demo.sh up
@@ -29,25 +34,32 @@ bench-sizing: setup ## Only the worker sizing sweep (and its plots)
 bench-provision: setup ## Only the provisioning timings
 	bash scripts/bench.sh provision
 
-bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a container of WEBSTACK_IMAGE)
+bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a container of the targets' platform)
 	bash scripts/bundle.sh build
 
 bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size
 	bash scripts/bundle.sh report
 
-.PHONY: help setup setup-venv demo demo-down bench bench-sizing bench-provision bundle bundle-report test test-fast lint unit integration molecule collection clean
+.PHONY: help setup setup-venv demo demo-down bench bench-sizing bench-provision bundle bundle-report test test-platforms test-fast lint unit integration molecule collection clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-setup: ## Prepare this machine: virtualenv, docker engine, base image
+setup: ## Prepare this machine: virtualenv, docker engine, the selected platform's base image
 	bash scripts/setup.sh all
 
 setup-venv:
 	bash scripts/setup.sh venv
 
-test: setup ## Every test: lint, unit, integration, then each molecule scenario
-	$(MAKE) --no-print-directory lint unit integration molecule
+test: setup ## Every test: lint, unit, integration, then each molecule scenario (platforms spread, each at least once)
+	bash scripts/setup.sh images
+	$(MAKE) --no-print-directory lint unit integration
+	bash scripts/molecule.sh $(TEST_MATRIX)
+
+test-platforms: setup ## Every molecule scenario on every platform; wall times in dist/test-platforms.md
+	bash scripts/setup.sh images
+	bash scripts/molecule.sh --report dist/test-platforms.md \
+	  $(foreach p,$(shell bash scripts/platform.sh list),$(foreach s,$(SCENARIOS),$(s):$(p)))
 
 test-fast: setup-venv ## The inner loop: lint and unit tests (no containers)
 	$(MAKE) --no-print-directory lint unit
@@ -62,11 +74,8 @@ unit: ## pytest unit tests of the plugins and the demo project
 integration: ## Controller-side playbook tests: argument validation, plan, built collection
 	pytest tests/integration -q
 
-molecule: ## Each molecule scenario in turn (SCENARIOS="nginx ..."); one at a time machine-wide
-	@for s in $(SCENARIOS); do \
-	  echo "==> molecule test -s $$s"; \
-	  flock /tmp/webstack-molecule.lock molecule test -s $$s || exit 1; \
-	done
+molecule: ## Each molecule scenario in turn on the selected platform (SCENARIOS="nginx ...", WEBSTACK_PLATFORM=...)
+	bash scripts/molecule.sh $(SCENARIOS)
 
 collection: ## Build the collection tarball into dist/
 	mkdir -p dist

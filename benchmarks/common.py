@@ -66,7 +66,10 @@ def environment(container):
         "memory_mb": mem_kb // 1024,
         "cpu": cpu,
         "kernel": platform.release(),
-        "image": os.environ.get("WEBSTACK_IMAGE", "webstack/debian12-systemd:latest"),
+        # scripts/lib.sh exports both; the OS is read from the container itself.
+        "platform": os.environ.get("WEBSTACK_PLATFORM", ""),
+        "image": os.environ.get("WEBSTACK_IMAGE", ""),
+        "os": docker_exec(container, ". /etc/os-release && echo \"$PRETTY_NAME\"").strip(),
     }
 
 

@@ -8,10 +8,17 @@ import os
 from plots import load
 
 
+def platform_of(env):
+    """The platform a run was measured on; older reports name only the image."""
+    if env.get("os"):
+        return f"platform {env.get('platform') or '?'} ({env['os']}, image {env['image']})"
+    return f"image {env['image']}"
+
+
 def sizing_tables(sizing):
     env = sizing["environment"]
     lines = [f"Measured {env['measured_at']} on {env['vcpus']} vCPUs ({env['cpu']}), "
-             f"{env['memory_mb']} MB, kernel {env['kernel']}, image {env['image']}; mode "
+             f"{env['memory_mb']} MB, kernel {env['kernel']}, {platform_of(env)}; mode "
              f"`{sizing['mode']}`: {sizing['settings']['repetitions']} interleaved repetitions of "
              f"{sizing['settings']['duration']} s per configuration and view, "
              f"{sizing['seconds'] // 60} min in all.", ""]
@@ -39,7 +46,9 @@ def sizing_tables(sizing):
 
 
 def provision_tables(provision):
-    lines = ["| step | wall time (s) | changed |", "| --- | ---: | ---: |"]
+    lines = [f"Measured {provision['environment']['measured_at']} on "
+             f"{platform_of(provision['environment'])}.", ""] if "environment" in provision else []
+    lines += ["| step | wall time (s) | changed |", "| --- | ---: | ---: |"]
     for step in provision["steps"]:
         lines.append(f"| {step['step']} | {step['seconds']} | {step['recap']['changed']} |")
     lines += ["", "Cold converge, time per role (profile_roles):", "",

@@ -1,25 +1,20 @@
 #!/usr/bin/env bash
-# The offline bundle for air-gapped hosts, built in a builder container of the targets' image.
-#   scripts/bundle.sh build    build dist/bundle/webstack-bundle/ and dist/bundle/webstack-bundle.tar.gz
+# The offline bundle for air-gapped hosts, built in a builder container of the targets' platform
+# (WEBSTACK_PLATFORM: ubuntu2404 by default, ubuntu2204, debian12; or WEBSTACK_IMAGE).
+#   scripts/bundle.sh build    build dist/bundle/<platform>/webstack-bundle/ and its .tar.gz
 #   scripts/bundle.sh report   a cold build (fresh builder, empty caches), then a warm one; prints
 #                              both times and the bundle's size
 #   scripts/bundle.sh down     remove the builder container
-# The builder container (webstack-bundle-builder) is kept between builds, and its cache
-# (downloaded .debs, pip's cache, the wheel builder) lives in .cache/bundle/builder, so a second
-# build with the same input downloads nothing.
+# The builder container (webstack-bundle-builder-<platform>) is kept between builds, and its
+# cache (downloaded .debs, pip's cache, the wheel builder) lives in .cache/bundle/<platform>, so
+# a second build with the same input downloads nothing.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$here"
-VENV="${VENV:-$here/.venv}"
-export PATH="$VENV/bin:$PATH"
-export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-$here/.collections}"
-IMAGE="${WEBSTACK_IMAGE:-webstack/debian12-systemd:latest}"
-NAME="${WEBSTACK_BUNDLE_BUILDER:-webstack-bundle-builder}"
-CACHE="$here/.cache/bundle"
-OUT="${WEBSTACK_BUNDLE_OUTPUT:-$here/dist/bundle}"
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+NAME="${WEBSTACK_BUNDLE_BUILDER:-webstack-bundle-builder-$PLATFORM}"
+CACHE="$here/.cache/bundle/$PLATFORM"
+OUT="${WEBSTACK_BUNDLE_OUTPUT:-$here/dist/bundle/$PLATFORM}"
 RELEASE_VERSION="${WEBSTACK_BUNDLE_RELEASE:-demo}"
-
-log() { printf '==> %s\n' "$*" >&2; }
 
 down() {
   docker rm -f "$NAME" >/dev/null 2>&1 || true
@@ -29,14 +24,8 @@ start() {
   mkdir -p "$CACHE/builder"
   if ! docker inspect "$NAME" >/dev/null 2>&1; then
     log "starting builder container $NAME from $IMAGE"
-    docker run -d --name "$NAME" --hostname "$NAME" \
-      --cap-add SYS_ADMIN --cap-add NET_ADMIN \
-      --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-      -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns host \
-      -v "$CACHE/builder:/var/cache/webstack-bundle" \
-      --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 \
-      "$IMAGE" /lib/systemd/systemd >/dev/null
   fi
+  start_systemd_container "$NAME" -v "$CACHE/builder:/var/cache/webstack-bundle"
   cat > "$CACHE/inventory.yml" <<YAML
 builder:
   hosts:

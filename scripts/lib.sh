@@ -1,22 +1,27 @@
 # shellcheck shell=bash
-# Sourced by scripts/demo.sh and scripts/bench.sh: the checkout's root as $here (and the working
-# directory), its virtualenv and collections, the base image, and the helpers below.
+# Sourced by scripts/demo.sh, scripts/bench.sh and scripts/bundle.sh: the checkout's root as $here
+# (and the working directory), its virtualenv and collections, the platform and its base image
+# (scripts/platform.sh: WEBSTACK_PLATFORM or WEBSTACK_IMAGE), and the helpers below.
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 export PATH="$here/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$here/.collections"
-IMAGE="${WEBSTACK_IMAGE:-webstack/debian12-systemd:latest}"
+PLATFORM="$(bash "$here/scripts/platform.sh" name)"
+IMAGE="$(bash "$here/scripts/platform.sh" image)"
+export WEBSTACK_PLATFORM="$PLATFORM" WEBSTACK_IMAGE="$IMAGE"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
 # start_systemd_container NAME [docker run arguments...]: start NAME (hostname NAME) from
 # $IMAGE unless it exists, then wait until systemd has booted. The flags are the ones that run
-# systemd here without --privileged (see docs/testing.md).
+# systemd here without --privileged (see docs/testing.md). A new container is a new machine:
+# the facts Ansible cached under its name (ansible.cfg's fact cache) are dropped.
 start_systemd_container() {
   local name="$1"
   shift
   if ! docker inspect "$name" >/dev/null 2>&1; then
-    docker run -d --name "$name" --hostname "$name" \
+    rm -f "$here/.cache/facts/$name"
+    docker run -d --name "$name" --hostname "$name" --label "webstack.platform=$PLATFORM" \
       --cap-add SYS_ADMIN --cap-add NET_ADMIN \
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns host \

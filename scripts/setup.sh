@@ -3,7 +3,8 @@
 #   - a Python virtualenv (.venv) with the pinned controller/test requirements;
 #   - docker.io and debootstrap from the distribution when missing;
 #   - a Docker engine, started when none answers;
-#   - the systemd base image for the test containers, built when missing.
+#   - the systemd base image of the selected platform (`images`: of every tested platform),
+#     built when missing (scripts/build-image.sh).
 # Safe to run again: every step is skipped when its result is already there.
 set -euo pipefail
 
@@ -69,6 +70,8 @@ setup_packages() {
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  command -v gpg >/dev/null 2>&1 || missing+=(gpg)
+  command -v gpgv >/dev/null 2>&1 || missing+=(gpgv)
   command -v wrk >/dev/null 2>&1 || missing+=(wrk)
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"
@@ -97,15 +100,17 @@ setup_docker() {
   exit 1
 }
 
+# The selected platform's base image (WEBSTACK_PLATFORM), or with "all" every tested platform's.
 setup_image() {
-  "$here/scripts/build-image.sh"
+  "$here/scripts/build-image.sh" "$@"
 }
 
 case "${1:-all}" in
   venv) setup_venv; setup_demo_venv ;;
   docker) setup_packages; setup_docker ;;
   image) setup_packages; setup_docker; setup_image ;;
+  images) setup_packages; setup_docker; setup_image all ;;
   all) setup_venv; setup_demo_venv; setup_packages; setup_docker; setup_image ;;
   bench) setup_venv; setup_bench ;;
-  *) echo "usage: $0 [all|venv|docker|image|bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|venv|docker|image|images|bench]" >&2; exit 2 ;;
 esac

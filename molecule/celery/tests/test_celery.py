@@ -80,3 +80,36 @@ def test_converge_output_shows_no_secret(host):
     rc, out = playbook(os.path.join(scenario, "converge.yml"), "-vvv")
     assert rc == 0, out[-3000:]
     assert [s for s in SECRETS if s in out] == []
+
+
+def test_a_restarted_worker_that_cannot_reach_the_broker_fails_the_play_with_its_log(host, tmp_path):
+    """The worker gate: a worker that started but does not answer through the broker fails the play."""
+    dropin = "/etc/systemd/system/celery-demo-worker.service.d/broken.conf"
+    play = tmp_path / "restart.yml"
+    play.write_text("""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: webstack.django.celery
+        tasks_from: restart
+      vars:
+        celery_gate_timeout: 10
+        celery_apps:
+          - {name: demo, app: demo, user: demo, group: demo, chdir: /srv/demo/current,
+             venv: /srv/demo/current/venv, env_file: /srv/demo/shared/app.env}
+""")
+    host.run_expect([0], f"mkdir -p {os.path.dirname(dropin)} && printf '[Service]\\nEnvironment="
+                         f"CELERY_BROKER_URL=amqp://demo:wrong@127.0.0.1:5672/demo\\n' > {dropin}"
+                         " && systemctl daemon-reload")
+    try:
+        rc, out = playbook(str(play))
+    finally:
+        host.run_expect([0], f"rm -f {dropin} && systemctl daemon-reload && systemctl restart celery-demo-worker")
+    assert rc != 0, out[-3000:]
+    assert "The Celery worker of demo (celery-demo-worker.service) did not answer a ping" in out, out[-3000:]
+    assert "ACCESS_REFUSED" in out or "Cannot connect" in out, out[-3000:]
+    # Back to a worker that answers: the same restart passes the gate.
+    rc, out = playbook(str(play))
+    assert rc == 0, out[-3000:]
+    assert [s for s in SECRETS if s in out] == []

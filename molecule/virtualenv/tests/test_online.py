@@ -81,6 +81,28 @@ def test_check_mode_reports_no_change_when_satisfied(host):
     assert result["changes"] == []
 
 
+def test_check_mode_with_a_pip_older_than_22_2_predicts_from_the_installed_versions(host):
+    """pip before 22.2 has no `install --dry-run --report`: the module compares installed versions.
+
+    Ubuntu 22.04 creates new venvs with pip 22.0.2; this venv gets that pip on every platform
+    whose Python it still runs on (pip 22.0 does not run on Python 3.12)."""
+    old = "/opt/venv-oldpip"
+    python = host.check_output("python3 -c 'import sys; print(\"%d%02d\" % sys.version_info[:2])'")
+    if int(python) >= 312:
+        own = host.check_output(f"{VENV}/bin/python -m pip --version").split()[1]
+        assert tuple(int(p) for p in own.split(".")[:2]) >= (22, 2)
+        return
+    host.run_expect([0], f"python3 -m venv {old} && {old}/bin/python -m pip install -q pip==22.0.2 idna==3.7")
+    result = host.ansible("webstack.django.pip_requirements", f"virtualenv={old} packages=idna==3.8", check=True)
+    assert result["pip_version"] == "22.0.2"
+    assert result["changed"] is True
+    assert result["changes"] == [{"name": "idna", "before": "3.7", "after": "3.8"}]
+    assert installed(host, old)["idna"] == "3.7"
+    result = host.ansible("webstack.django.pip_requirements", f"virtualenv={old} packages=idna==3.7", check=True)
+    assert result["changed"] is False
+    assert result["changes"] == []
+
+
 def test_wheelhouse_has_a_wheel_for_every_locked_package_and_uwsgi(host):
     wheels = host.file(WHEELHOUSE).listdir()
     assert all(name.endswith(".whl") or name == "requirements.txt" for name in wheels)
