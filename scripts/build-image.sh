@@ -155,6 +155,23 @@ CHROOT
     cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
     chroot "$root" update-ca-certificates >/dev/null 2>&1
   fi
+  # debootstrap installs the release as it shipped; a host is built from the release with its
+  # updates, as cloud images are: upgrade from -updates and -security, starting no service.
+  log "upgrading $platform from $suite-updates and $suite-security"
+  printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
+  chmod 755 "$root/usr/sbin/policy-rc.d"
+  cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+  mount -t proc proc "$root/proc"
+  # shellcheck disable=SC2064 # expand now: the trap outlives this function's locals
+  trap "umount '$root/proc' 2>/dev/null; rm -rf '$work'" EXIT
+  if ! { chroot "$root" apt-get update -qq &&
+         DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get dist-upgrade -y -qq -o Dpkg::Use-Pty=0; } \
+       >"$work/upgrade.log" 2>&1; then
+    tail -n 20 "$work/upgrade.log" >&2
+    die "upgrading $platform from its updates failed (see above)"
+  fi
+  umount "$root/proc"
+  rm -f "$root/usr/sbin/policy-rc.d"
   if [ "$family" = ubuntu ]; then
     chroot "$root" locale-gen en_US.UTF-8 >/dev/null 2>&1
     chroot "$root" update-locale LANG=en_US.UTF-8
