@@ -12,28 +12,36 @@ export WEBSTACK_PLATFORM="$PLATFORM" WEBSTACK_IMAGE="$IMAGE"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# start_systemd_container NAME [docker run arguments...]: start NAME (hostname NAME) from
-# $IMAGE unless it exists, then wait until systemd has booted. The flags are the ones that run
-# systemd here without --privileged (see docs/testing.md). A new container is a new machine:
-# the facts Ansible cached under its name (ansible.cfg's fact cache) are dropped.
+# start_systemd_container NAME [-p PORTS] [-v VOLUME]...: start NAME (hostname NAME) from $IMAGE
+# unless it exists, with the container settings of molecule/resources/create.yml (the one place
+# they are written, for molecule and these scripts alike), then wait until systemd has booted.
+# A new container is a new machine: the facts Ansible cached under its name are dropped.
 start_systemd_container() {
   local name="$1"
   shift
-  if ! docker inspect "$name" >/dev/null 2>&1; then
-    rm -f "$here/.cache/facts/$name"
-    docker run -d --name "$name" --hostname "$name" --label "webstack.platform=$PLATFORM" \
-      --cap-add SYS_ADMIN --cap-add NET_ADMIN \
-      --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-      -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns host \
-      --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 \
-      "$@" "$IMAGE" /lib/systemd/systemd >/dev/null
-  fi
-  local state
-  for _ in $(seq 1 30); do
-    state="$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)"
-    case "$state" in running|degraded) return 0 ;; esac
-    sleep 1
+  local ports=() volumes=()
+  while [ "$#" -gt 0 ]; do
+    case "$1" in
+      -p) ports+=("$2") ;;
+      -v) volumes+=("$2") ;;
+      *) echo "start_systemd_container: unsupported argument $1" >&2; return 2 ;;
+    esac
+    shift 2
   done
+  docker inspect "$name" >/dev/null 2>&1 || rm -f "$here/.cache/facts/$name"
+  local vars
+  vars="$(python3 -c '
+import json, sys
+name, n = sys.argv[1], int(sys.argv[2])
+platform = {"name": name, "hostname": name, "labels": {"owner": "webstack-scripts"},
+            "published_ports": sys.argv[3:3 + n], "volumes": sys.argv[3 + n:]}
+print(json.dumps({"molecule_yml": {"platforms": [platform]}}))
+' "$name" "${#ports[@]}" "${ports[@]}" "${volumes[@]}")"
+  ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$(command -v python3)" \
+    -e "$vars" "$here/molecule/resources/create.yml" >"$here/.cache/start-$name.log" 2>&1 || {
+    tail -n 30 "$here/.cache/start-$name.log" >&2
+    return 1
+  }
 }
 
 # write_demo_secrets FILE: generate the demo's secrets (Django SECRET_KEY, broker password,
