@@ -84,7 +84,9 @@ def test_converge_output_shows_no_secret(host):
 
 def test_a_restarted_worker_that_cannot_reach_the_broker_fails_the_play_with_its_log(host, tmp_path):
     """The worker gate: a worker that started but does not answer through the broker fails the play."""
+    # A later EnvironmentFile= overrides the app's: the worker alone gets a wrong broker password.
     dropin = "/etc/systemd/system/celery-demo-worker.service.d/broken.conf"
+    broken_env = "/etc/celery-demo-broken.env"
     play = tmp_path / "restart.yml"
     play.write_text("""
 - hosts: all
@@ -99,13 +101,15 @@ def test_a_restarted_worker_that_cannot_reach_the_broker_fails_the_play_with_its
           - {name: demo, app: demo, user: demo, group: demo, chdir: /srv/demo/current,
              venv: /srv/demo/current/venv, env_file: /srv/demo/shared/app.env}
 """)
-    host.run_expect([0], f"mkdir -p {os.path.dirname(dropin)} && printf '[Service]\\nEnvironment="
-                         f"CELERY_BROKER_URL=amqp://demo:wrong@127.0.0.1:5672/demo\\n' > {dropin}"
+    host.run_expect([0], f"echo CELERY_BROKER_URL=amqp://demo:wrong@127.0.0.1:5672/demo > {broken_env}"
+                         f" && mkdir -p {os.path.dirname(dropin)}"
+                         f" && printf '[Service]\\nEnvironmentFile={broken_env}\\n' > {dropin}"
                          " && systemctl daemon-reload")
     try:
         rc, out = playbook(str(play))
     finally:
-        host.run_expect([0], f"rm -f {dropin} && systemctl daemon-reload && systemctl restart celery-demo-worker")
+        host.run_expect([0], f"rm -f {dropin} {broken_env} && systemctl daemon-reload"
+                             " && systemctl restart celery-demo-worker")
     assert rc != 0, out[-3000:]
     assert "The Celery worker of demo (celery-demo-worker.service) did not answer a ping" in out, out[-3000:]
     assert "ACCESS_REFUSED" in out or "Cannot connect" in out, out[-3000:]
