@@ -34,7 +34,7 @@ def locked(host):
 
 
 def installed(host, venv):
-    out = host.check_output(f"{venv}/bin/python -m pip list --format=json")
+    out = host.check_output(f"{venv}/bin/python -m pip list --disable-pip-version-check --format=json")
     return {canonical(item["name"]): item["version"] for item in json.loads(out)}
 
 
