@@ -6,11 +6,15 @@
 #   molecule.sh --report FILE a:p b:q ...   run them all even after a failure, then write a
 #                                           platform x scenario table of results and wall times
 # Stops at the first failure unless --report is given; exits non-zero when any run failed.
+# MOLECULE (default: molecule) and WEBSTACK_MOLECULE_LOCK (default /tmp/webstack-molecule.lock)
+# name the command and the lock file.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 export PATH="$here/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$here/.collections"
+MOLECULE="${MOLECULE:-molecule}"
+LOCK="${WEBSTACK_MOLECULE_LOCK:-/tmp/webstack-molecule.lock}"
 
 report=""
 if [ "${1:-}" = --report ]; then
@@ -31,7 +35,7 @@ for item in "$@"; do
   fi
   echo "==> molecule test -s $scenario on $platform ($(bash scripts/platform.sh image "$platform"))"
   start=$(date +%s)
-  if WEBSTACK_PLATFORM="$platform" flock /tmp/webstack-molecule.lock molecule test -s "$scenario"; then
+  if WEBSTACK_PLATFORM="$platform" flock "$LOCK" "$MOLECULE" test -s "$scenario"; then
     status=passed
   else
     status=FAILED

@@ -1,0 +1,55 @@
+"""scripts/molecule.sh: each scenario on its platform, stop or report, a table of wall times."""
+
+import os
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+FAKE = """#!/bin/sh
+echo "$WEBSTACK_PLATFORM $3" >> "$CALLS"
+[ "$3" != broken ]
+"""
+
+
+def run(tmp_path, *args):
+    fake = tmp_path / "molecule"
+    fake.write_text(FAKE)
+    fake.chmod(0o755)
+    calls = tmp_path / "calls"
+    env = dict(os.environ, MOLECULE=str(fake), CALLS=str(calls),
+               WEBSTACK_MOLECULE_LOCK=str(tmp_path / "lock"))
+    env.pop("WEBSTACK_PLATFORM", None)
+    result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "molecule.sh"), *args], env=env,
+                            capture_output=True, text=True, check=False, timeout=60)
+    return result.returncode, result.stdout, calls.read_text().split("\n")[:-1] if calls.exists() else []
+
+
+def test_each_scenario_runs_on_its_platform_and_a_bare_name_on_the_default(tmp_path):
+    rc, _, calls = run(tmp_path, "nginx:debian12", "stack:ubuntu2204", "celery")
+    assert rc == 0
+    assert calls == ["debian12 nginx", "ubuntu2204 stack", "ubuntu2404 celery"]
+
+
+def test_the_first_failure_stops_the_run(tmp_path):
+    rc, out, calls = run(tmp_path, "nginx:debian12", "broken:debian12", "stack:debian12")
+    assert rc == 1
+    assert calls == ["debian12 nginx", "debian12 broken"]
+    assert "broken on debian12: FAILED" in out
+
+
+def test_a_report_runs_everything_and_tables_platform_by_scenario(tmp_path):
+    report = tmp_path / "table.md"
+    rc, _, calls = run(tmp_path, "--report", str(report), "nginx:ubuntu2404", "broken:ubuntu2404",
+                       "nginx:debian12")
+    assert rc == 1
+    assert len(calls) == 3
+    lines = report.read_text().splitlines()
+    assert lines[0] == "| scenario | ubuntu2404 | ubuntu2204 | debian12 |"
+    assert lines[2].startswith("| `nginx` | ✓ 0:0") and lines[2].endswith(" | – | ✓ 0:00 |")
+    assert lines[3].startswith("| `broken` | ✗ failed 0:0")
+
+
+def test_an_unknown_platform_stops_before_any_run(tmp_path):
+    rc, _, calls = run(tmp_path, "nginx:centos9")
+    assert rc != 0
+    assert calls == []
