@@ -66,8 +66,8 @@ ubuntu_keyring() {
   echo "$work/ubuntu-archive-keys.gpg"
 }
 
-# sources FAMILY SUITE MIRROR SECURITY COMPONENTS: the image's apt sources, as the release lays
-# them out (deb822 on Ubuntu 24.04, one-line elsewhere).
+# write_sources ROOT FAMILY SUITE MIRROR SECURITY COMPONENTS: the image's apt sources, as the
+# release lays them out (deb822 on Ubuntu 24.04, one-line elsewhere).
 write_sources() {
   local root="$1" family="$2" suite="$3" mirror="$4" security="$5" components="${6//,/ }"
   if [ "$family" = ubuntu ] && [ "$suite" = noble ]; then

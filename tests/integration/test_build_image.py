@@ -8,6 +8,7 @@ loopback HTTP server serving Ubuntu's real InRelease file with one byte changed.
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -16,7 +17,11 @@ import urllib.request
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KEYRING_DEB = "ubuntu-keyring_2023.11.28.1_all.deb"
+BUILD_IMAGE = os.path.join(ROOT, "scripts", "build-image.sh")
+# The package version the build pins, read from the script (the one place it is set).
+with open(BUILD_IMAGE, encoding="utf-8") as _script:
+    KEYRING_DEB = "ubuntu-keyring_{}_all.deb".format(
+        re.search(r"^UBUNTU_KEYRING_DEB_VERSION=(\S+)$", _script.read(), re.M).group(1))
 ARCHIVE = "http://archive.ubuntu.com/ubuntu"
 # Ubuntu Archive Automatic Signing Key (2018), one of the two keys the build trusts.
 ARCHIVE_2018 = "F6ECB3762474EDA9D21B7022871920D1991BC93C"
@@ -41,7 +46,7 @@ def build(tmp_path, **env):
     env = dict(os.environ, WEBSTACK_PLATFORM="ubuntu2404", WEBSTACK_IMAGE_REBUILD="1", TMPDIR=str(tmp_path),
                **env)
     env.pop("WEBSTACK_IMAGE", None)
-    result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "build-image.sh")], env=env,
+    result = subprocess.run(["bash", BUILD_IMAGE], env=env,
                             capture_output=True, text=True, timeout=300, check=False)
     return result.returncode, result.stdout + result.stderr
 
