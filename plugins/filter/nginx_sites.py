@@ -19,6 +19,12 @@ description:
   - Checks what the role's argument specification cannot express (name syntax, port ranges,
     duplicate names and ports, TLS certificate pairs, upstream addresses) and raises an error
     naming the variable and the item, so bad input fails before the host is touched.
+  - Every value written into the configuration is checked against what nginx accepts there,
+    so no value can add a directive. Server names are host names, IP addresses, C(_) or
+    wildcard names (C(*.example.org), C(example.*)); paths and locations are absolute without
+    whitespace, quotes, backslashes, C($), C(;), C({) or C(}); counts and timeouts have upper
+    bounds (weights 1000, failures 1000, keepalive connections 1024, timeouts one day).
+    Only C(extra_config) is raw nginx text, by design.
 positional: extra_sites, read_timeout, tls_dir
 options:
   _input:
@@ -39,6 +45,12 @@ options:
     description: Directory for self-signed certificates of sites that bring none.
     type: str
     default: /etc/nginx/tls
+  sources:
+    description:
+      - "Variables the keys of the sites come from, for the error messages, for example
+        C({'server_names': 'django_app_server_names'}) when another role builds the site."
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -67,6 +79,16 @@ PROTOCOLS = ("uwsgi", "http")
 SERVER_KEYS = {"address", "weight", "max_fails", "fail_timeout", "down", "backup"}
 TLS_KEYS = {"enabled", "port", "certificate", "certificate_key", "redirect_http", "hsts_max_age"}
 STATIC_KEYS = {"location", "alias", "root", "expires"}
+# A host name label, an IP address, "_", or one wildcard at the start or end (nginx's rules).
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+SERVER_NAME_RE = re.compile(
+    rf"^(?:_|\*\.{_LABEL}(?:\.{_LABEL})*|\.?{_LABEL}(?:\.{_LABEL})*(?:\.\*)?|\[[0-9A-Fa-f:.]+\])$")
+# A path or location nginx takes verbatim: nothing that ends, opens or quotes a directive.
+PATH_RE = re.compile(r"^/[^\s;{}\"'\\$#]*$")
+INDEX_RE = re.compile(r"^[^\s;{}\"'\\$#/]+$")
+EXPIRES_RE = re.compile(r"^(?:off|epoch|max|-?[0-9]{1,9}(?:ms|s|m|h|d|w|M|y)?)$")
+SIZE_RE = re.compile(r"^[0-9]{1,9}[kKmMgG]?$")
+DAY = 86400
 
 
 def _fail(where, msg):
@@ -84,7 +106,7 @@ def _port(where, value):
     return value
 
 
-def _positive_int(where, value, minimum=0):
+def _positive_int(where, value, minimum=0, maximum=None):
     if isinstance(value, bool):
         _fail(where, f"{value!r} is not a number")
     try:
@@ -93,7 +115,31 @@ def _positive_int(where, value, minimum=0):
         _fail(where, f"{value!r} is not a number")
     if value < minimum:
         _fail(where, f"{value} is below {minimum}")
+    if maximum is not None and value > maximum:
+        _fail(where, f"{value} is above the maximum {maximum}")
     return value
+
+
+def _matching(where, value, pattern, what, optional=False):
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not pattern.match(value):
+        _fail(where, f"{value!r} is not {what}")
+    return value
+
+
+def _path(where, value, optional=False):
+    return _matching(where, value, PATH_RE, "an absolute path without whitespace, quotes, "
+                     "backslashes, $, #, ; or braces", optional)
+
+
+def _server_names(where, value):
+    names = _str_list(where, value)
+    for index, name in enumerate(names):
+        if len(name) > 253 or not SERVER_NAME_RE.match(name):
+            _fail(f"{where}[{index}]", f"{name!r} is not a host name, an IP address, _ or a "
+                                       "wildcard name (*.example.org, example.*)")
+    return names
 
 
 def _unknown(where, item, allowed):
@@ -117,15 +163,16 @@ def _server(where, server):
         _fail(where, "must be an address string or a dict with an address")
     _unknown(where, server, SERVER_KEYS)
     address = server.get("address")
-    if not isinstance(address, str) or not ADDRESS_RE.match(address):
+    if not isinstance(address, str) or not ADDRESS_RE.match(address) or not PATH_RE.match(
+            "/" + address.split(":", 1)[1].lstrip("/")):
         _fail(f"{where}.address", f"{address!r} is neither unix:/path nor host:port")
     if not address.startswith("unix:"):
         _port(f"{where}.address", address.rsplit(":", 1)[1])
     return {
         "address": address,
-        "weight": _positive_int(f"{where}.weight", server.get("weight", 1), 1),
-        "max_fails": _positive_int(f"{where}.max_fails", server.get("max_fails", 1)),
-        "fail_timeout": _positive_int(f"{where}.fail_timeout", server.get("fail_timeout", 10)),
+        "weight": _positive_int(f"{where}.weight", server.get("weight", 1), 1, 1000),
+        "max_fails": _positive_int(f"{where}.max_fails", server.get("max_fails", 1), 0, 1000),
+        "fail_timeout": _positive_int(f"{where}.fail_timeout", server.get("fail_timeout", 10), 0, DAY),
         "down": bool(server.get("down", False)),
         "backup": bool(server.get("backup", False)),
     }
@@ -140,9 +187,7 @@ def _upstream(where, upstream, read_timeout):
     servers = upstream.get("servers")
     if not isinstance(servers, list) or not servers:
         _fail(f"{where}.servers", "must be a non-empty list")
-    location = upstream.get("location", "/")
-    if not isinstance(location, str) or not location.startswith("/"):
-        _fail(f"{where}.location", f"{location!r} must start with /")
+    location = _path(f"{where}.location", upstream.get("location", "/"))
     protocol = upstream.get("protocol", "uwsgi")
     if protocol not in PROTOCOLS:
         _fail(f"{where}.protocol", f"{protocol!r} is not one of {', '.join(PROTOCOLS)}")
@@ -153,9 +198,9 @@ def _upstream(where, upstream, read_timeout):
         "protocol": protocol,
         "servers": checked,
         "location": location,
-        "keepalive": _positive_int(f"{where}.keepalive", upstream.get("keepalive", 16)),
+        "keepalive": _positive_int(f"{where}.keepalive", upstream.get("keepalive", 16), 0, 1024),
         "read_timeout": _positive_int(
-            f"{where}.read_timeout", upstream.get("read_timeout", read_timeout), 1),
+            f"{where}.read_timeout", upstream.get("read_timeout", read_timeout), 1, DAY),
     }
 
 
@@ -172,11 +217,12 @@ def _tls(where, tls, name, tls_dir):
     return {
         "enabled": enabled,
         "port": _port(f"{where}.port", tls.get("port", 443)),
-        "certificate": cert or f"{tls_dir}/{name}.crt",
-        "certificate_key": key or f"{tls_dir}/{name}.key",
+        "certificate": _path(f"{where}.certificate", cert or f"{tls_dir}/{name}.crt"),
+        "certificate_key": _path(f"{where}.certificate_key", key or f"{tls_dir}/{name}.key"),
         "self_signed": self_signed,
         "redirect_http": bool(tls.get("redirect_http", True)),
-        "hsts_max_age": _positive_int(f"{where}.hsts_max_age", tls.get("hsts_max_age", 31536000)),
+        "hsts_max_age": _positive_int(f"{where}.hsts_max_age", tls.get("hsts_max_age", 31536000),
+                                      0, 10 * 365 * DAY),
     }
 
 
@@ -184,16 +230,15 @@ def _static(where, item):
     if not isinstance(item, dict):
         _fail(where, "must be a dict")
     _unknown(where, item, STATIC_KEYS)
-    location = item.get("location")
-    if not isinstance(location, str) or not location.startswith("/"):
-        _fail(f"{where}.location", f"{location!r} must start with /")
+    location = _path(f"{where}.location", item.get("location"))
     if bool(item.get("alias")) == bool(item.get("root")):
         _fail(where, "needs exactly one of alias or root")
     return {
         "location": location,
-        "alias": item.get("alias"),
-        "root": item.get("root"),
-        "expires": item.get("expires", "30d"),
+        "alias": _path(f"{where}.alias", item.get("alias") or None, optional=True),
+        "root": _path(f"{where}.root", item.get("root") or None, optional=True),
+        "expires": _matching(f"{where}.expires", str(item.get("expires", "30d")), EXPIRES_RE,
+                             "an nginx expires time (30d, 12h, max, off, epoch)"),
     }
 
 
@@ -213,27 +258,45 @@ def _site(where, site, read_timeout, tls_dir):
     return {
         "name": name,
         "state": state,
-        "server_names": _str_list(f"{where}.server_names", site.get("server_names", ["_"])),
+        "server_names": _server_names(f"{where}.server_names", site.get("server_names", ["_"])),
         "listen": _port(f"{where}.listen", site.get("listen", 80)),
         "default_server": bool(site.get("default_server", False)),
-        "root": site.get("root"),
-        "index": _str_list(f"{where}.index", site.get("index", ["index.html"])),
+        "root": _path(f"{where}.root", site.get("root") or None, optional=True),
+        "index": [_matching(f"{where}.index[{i}]", v, INDEX_RE, "a file name")
+                  for i, v in enumerate(_str_list(f"{where}.index", site.get("index", ["index.html"])))],
         "static_locations": [_static(f"{where}.static_locations[{i}]", s) for i, s in enumerate(statics)],
         "upstream": _upstream(f"{where}.upstream", site.get("upstream"), read_timeout),
         "tls": _tls(f"{where}.tls", site.get("tls"), name, tls_dir),
-        "client_max_body_size": site.get("client_max_body_size"),
+        "client_max_body_size": _matching(
+            f"{where}.client_max_body_size",
+            None if site.get("client_max_body_size") is None else str(site["client_max_body_size"]),
+            SIZE_RE, "a size (10m, 512k, 1g)", optional=True),
         "extra_config": site.get("extra_config", "") or "",
     }
 
 
-def nginx_sites(sites, extra_sites=None, read_timeout=60, tls_dir="/etc/nginx/tls"):
+def _named(message, where, sources):
+    """The error message with the site key replaced by the variable it came from."""
+    for key, var in (sources or {}).items():
+        prefix = f"{where}.{key}"
+        if message.startswith(prefix) and message[len(prefix):len(prefix) + 1] in ("", ".", "[", ":"):
+            return var + message[len(prefix):]
+    return message
+
+
+def nginx_sites(sites, extra_sites=None, read_timeout=60, tls_dir="/etc/nginx/tls", sources=None):
     """Return validated sites with defaults filled in; raise naming the bad field."""
     result = []
     for var, items in (("nginx_sites", sites), ("nginx_extra_sites", extra_sites or [])):
         if not isinstance(items, list):
             _fail(var, f"must be a list, got {type(items).__name__}")
         for index, site in enumerate(items):
-            result.append(_site(f"{var}[{index}]", site, read_timeout, tls_dir))
+            try:
+                result.append(_site(f"{var}[{index}]", site, read_timeout, tls_dir))
+            except AnsibleFilterError as exc:
+                if not sources:
+                    raise
+                raise AnsibleFilterError(_named(exc.message, f"{var}[{index}]", sources)) from None
 
     seen = {}
     default_ports = {}

@@ -111,11 +111,15 @@ APP_KEYS = {
     "name", "state", "venv", "chdir", "module", "user", "group", "env_file", "environment",
     "socket", "socket_group", "install", "overrides", "options",
 }
+DAY = 86400
 INT_SETTINGS = {
-    # key: minimum
-    "processes": 1, "threads": 1, "listen": 1, "harakiri": 0, "max_requests": 0,
-    "max_requests_delta": 0, "max_worker_lifetime": 0, "max_worker_lifetime_delta": 0,
-    "reload_on_rss": 0, "cheaper": 0, "cheaper_initial": 1, "cheaper_step": 1,
+    # key: (minimum, maximum). The maxima keep uWSGI able to start and are documented in the
+    # role's README: beyond them a value is a typo, not a plan.
+    "processes": (1, 1024), "threads": (1, 256), "listen": (1, 65535), "harakiri": (0, DAY),
+    "max_requests": (0, 10_000_000), "max_requests_delta": (0, 1_000_000),
+    "max_worker_lifetime": (0, 31 * DAY), "max_worker_lifetime_delta": (0, DAY),
+    "reload_on_rss": (0, 1_048_576), "cheaper": (0, 1024), "cheaper_initial": (1, 1024),
+    "cheaper_step": (1, 1024),
 }
 BOOL_SETTINGS = {"enable_threads", "thunder_lock"}
 STR_SETTINGS = {"cheaper_algo"}
@@ -135,7 +139,7 @@ def _fail(where, msg):
     raise AnsibleFilterError(f"{where}: {msg}")
 
 
-def _int(where, value, minimum):
+def _int(where, value, minimum, maximum=None):
     if isinstance(value, bool):
         _fail(where, f"{value!r} is not a whole number")
     try:
@@ -144,6 +148,8 @@ def _int(where, value, minimum):
         _fail(where, f"{value!r} is not a whole number")
     if number < minimum:
         _fail(where, f"{number} must be at least {minimum}")
+    if maximum is not None and number > maximum:
+        _fail(where, f"{number} is above the maximum {maximum}")
     return number
 
 
@@ -167,7 +173,7 @@ def _abs(where, value):
 
 def _setting(where, key, value):
     if key in INT_SETTINGS:
-        return _int(where, value, INT_SETTINGS[key])
+        return _int(where, value, *INT_SETTINGS[key])
     if key in BOOL_SETTINGS:
         return _bool(where, value)
     if value is not None and not isinstance(value, str):

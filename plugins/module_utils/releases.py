@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import uuid
 
-RELEASE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 HISTORY_STATES = ("deployed", "rolled_back", "failed")
 HISTORY_FILE = "releases.json"
 

@@ -32,7 +32,7 @@ options:
   release:
     description:
       - Release id, the name of a directory under C(<root>/releases).
-      - Letters, digits, C(.), C(_) and C(-), 1 to 64 characters.
+      - Letters, digits, C(.), C(_) and C(-), 1 to 64 characters, starting with a letter or a digit.
       - Required with O(state=current). With O(state=rollback), the release to return to;
         without it, the release deployed before the current one according to the history.
     type: str
@@ -266,8 +266,8 @@ def main():
     )
     p = module.params
     if p["release"] is not None and not valid_release_id(p["release"]):
-        module.fail_json(msg="release: %r is not a valid release id (letters, digits, '.', '_' "
-                             "and '-', 1 to 64 characters)" % p["release"])
+        module.fail_json(msg="release: %r is not a valid release id (a letter or digit, then letters, "
+                             "digits, '.', '_' and '-', 1 to 64 characters)" % p["release"])
     if p["keep"] < 1:
         module.fail_json(msg="keep: must be at least 1, got %d" % p["keep"])
     if not os.path.isdir(p["root"]):

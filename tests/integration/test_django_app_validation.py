@@ -27,9 +27,9 @@ CASES = {
     "name with a space": ({"django_app_name": "de mo"}, r"django_app_name"),
     "empty secret key": ({"django_app_secret_key": ""}, r"django_app_secret_key must not be empty"),
     "missing archive": ({"django_app_release_archive": "/nonexistent/demo.tar.gz"},
-                        r"django_app_release_archive: \"/nonexistent/demo.tar.gz\" is not a file"),
+                        r"django_app_release_archive: /nonexistent/demo.tar.gz is not a file"),
     "quote in a secret": ({"django_app_secret_env": {"API_TOKEN": "a'b"}}, r"API_TOKEN"),
-    "keep zero releases": ({"django_app_keep_releases": 0}, r"django_app_keep_releases must be >= 1"),
+    "keep zero releases": ({"django_app_keep_releases": 0}, r"django_app_keep_releases must be 1-1000"),
     "env not a dict": ({"django_app_env": ["A=1"]}, r"django_app_env"),
 }
 

@@ -9,6 +9,8 @@ from conftest import playbook
 
 PASSWORD = "molecule/only:p@ss-5e8d2c91a7"
 COOKIE = "MOLECULEONLYCOOKIE7c41d9e2b8a35f60"
+# The converge's second app: every printable ASCII character and two command substitutions.
+HOSTILE = "".join(chr(c) for c in range(32, 127)) + " $(touch /tmp/pwned) `touch /tmp/pwned2`"
 
 
 def converge(*extra):
@@ -75,6 +77,23 @@ def test_password_authenticates_and_a_wrong_one_does_not(host):
     assert ctl(host, "authenticate_user", "demo", PASSWORD + "x").rc != 0
 
 
+def real_ctl(host, *args):
+    """rabbitmqctl without the distribution's wrapper, which would expand $ and backticks."""
+    return host.run("HOME=/var/lib/rabbitmq /usr/lib/rabbitmq/bin/rabbitmqctl -q "
+                    + " ".join(shlex.quote(a) for a in args))
+
+
+def test_password_of_every_printable_character_is_stored_as_written(host):
+    assert real_ctl(host, "authenticate_user", "hostile", HOSTILE).rc == 0
+    assert real_ctl(host, "authenticate_user", "hostile", HOSTILE[:-1]).rc != 0
+
+
+def test_command_substitution_in_a_password_runs_nothing(host):
+    assert not host.file("/tmp/pwned").exists
+    assert not host.file("/tmp/pwned2").exists
+    assert host.run("find / -xdev -name 'pwned*' -newer /etc/hostname").stdout.strip() == ""
+
+
 def test_amqp_listens_on_loopback_only(host):
     assert listeners(host, 5672) == {"127.0.0.1"}
 
@@ -120,7 +139,7 @@ def test_verbose_converge_is_idempotent(rerun):
     assert "changed=0" in out, out
 
 
-@pytest.mark.parametrize("secret", [PASSWORD, COOKIE, "molecule%2Fonly"], ids=["password", "cookie", "url"])
+@pytest.mark.parametrize("secret", [PASSWORD, COOKIE, "molecule%2Fonly", HOSTILE], ids=["password", "cookie", "url", "hostile"])
 def test_verbose_converge_shows_no_secret(rerun, secret):
     _, out = rerun
     assert secret not in out

@@ -2,7 +2,8 @@
 
 The tests run in file order and change the fleet as they go: release 2.0.0 is rolled out
 under load, then the broken 3.0.0 is tried under load, then rollback.yml returns every host
-to 1.0.0, and last a broker node is stopped.
+to 1.0.0, then site.yml repairs a broken nginx site while it deploys 2.0.0 again, and last a
+broker node is stopped.
 """
 
 import json
@@ -160,6 +161,21 @@ def test_rollback_returns_every_host_to_the_previous_release(lb):
     assert rc == 0, out[-3000:]
     assert {name: other(name).file("/srv/demo/releases.json").content_string for name in WEB} == histories
     assert web_versions() == {name: "1.0.0" for name in WEB}
+
+
+def test_rerun_repairs_a_broken_nginx_site(lb):
+    """A web host's site broken by hand answers 418; site.yml with a new release rewrites nginx
+    before the health gate judges the release, so the release goes live instead of being
+    blamed and rolled back."""
+    web = other(WEB[0])
+    site = "/etc/nginx/sites-available/demo.conf"
+    web.check_output(f"sed -i 's/^\\(\\s*server_name [^;]*\\);/\\1; return 418;/' {site} && nginx -t && systemctl reload nginx")
+    assert web.check_output("curl -s -o /dev/null -w '%{http_code}' -H 'Host: demo.test' http://127.0.0.1/healthz") == "418"
+    rc, out = fleet_playbook("site.yml", "-e", "demo_release=2.0.0")
+    assert rc == 0, out[-4000:]
+    assert "failed its health check" not in out
+    assert "return 418" not in web.file(site).content_string
+    assert web_versions() == {name: "2.0.0" for name in WEB}
 
 
 def test_round_trips_continue_with_one_broker_stopped():

@@ -103,3 +103,42 @@ def test_http_upstream_for_a_load_balancer():
 def test_bad_http_upstream_names_the_field(upstream, message):
     with pytest.raises(AnsibleFilterError, match=message.replace("[", r"\[").replace(".", r"\.")):
         nginx_sites([{"name": "demo", "upstream": upstream}])
+
+
+@pytest.mark.parametrize("name", ["localhost", "_", "*.example.org", "example.*", ".example.org",
+                                  "127.0.0.1", "[::1]", "web-1.internal"])
+def test_server_names_accept_host_names_addresses_and_wildcards(name):
+    (site,) = nginx_sites([{"name": "demo", "server_names": [name]}])
+    assert site["server_names"] == [name]
+
+
+@pytest.mark.parametrize("name", ["localhost; return 418", "my host", "a{", "}", 'a"b', "a'b", "a%b",
+                                  "bücher.example", "*", "a..b", "x" * 254, "a\nb", "~^regex$", "$host"])
+def test_server_names_that_could_change_the_config_are_refused(name):
+    with pytest.raises(AnsibleFilterError, match=r"nginx_sites\[0\].server_names\[0\]: .* is not a host name"):
+        nginx_sites([{"name": "demo", "server_names": [name]}])
+
+
+@pytest.mark.parametrize("site, where", [
+    ({"root": "/srv/a b"}, "root"),
+    ({"root": "/srv/a;b"}, "root"),
+    ({"index": ["index.html;"]}, r"index\[0\]"),
+    ({"static_locations": [{"location": "/s/ {", "alias": "/a/"}]}, r"static_locations\[0\].location"),
+    ({"static_locations": [{"location": "/s/", "alias": "/a/$x"}]}, r"static_locations\[0\].alias"),
+    ({"static_locations": [{"location": "/s/", "alias": "/a/", "expires": "30d; x"}]}, r"static_locations\[0\].expires"),
+    ({"client_max_body_size": "10m;"}, "client_max_body_size"),
+    ({"tls": {"enabled": True, "certificate": "/a b", "certificate_key": "/k"}}, "tls.certificate"),
+    ({"upstream": {"servers": ["unix:/run/a;b"]}}, r"upstream.servers\[0\].address"),
+    ({"upstream": {"servers": ["a:80"], "read_timeout": 10**6}}, "upstream.read_timeout"),
+    ({"upstream": {"servers": ["a:80"], "keepalive": 10**6}}, "upstream.keepalive"),
+    ({"upstream": {"servers": [{"address": "a:80", "weight": 10**6}]}}, r"upstream.servers\[0\].weight"),
+])
+def test_values_written_into_the_config_are_checked(site, where):
+    with pytest.raises(AnsibleFilterError, match=rf"nginx_sites\[0\]\.{where}: "):
+        nginx_sites([{"name": "demo", **site}])
+
+
+def test_errors_name_the_variable_the_value_came_from():
+    with pytest.raises(AnsibleFilterError, match=r"^django_app_server_names\[0\]: 'a b'"):
+        nginx_sites([{"name": "demo", "server_names": ["a b"]}],
+                    sources={"server_names": "django_app_server_names"})

@@ -124,3 +124,15 @@ def test_null_keys_take_their_defaults():
                "options": None, "environment": None, "env_file": None}, install=False)
     assert app["state"] == "present" and app["install"] is False
     assert app["user"] == "demo" and app["socket"] == "/run/uwsgi/demo/uwsgi.sock"
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("processes", 1000000000, "is above the maximum 1024"),
+    ("threads", 257, "is above the maximum 256"),
+    ("listen", 65536, "is above the maximum 65535"),
+    ("harakiri", 86401, "is above the maximum 86400"),
+    ("processes", -1, "must be at least 1"),
+])
+def test_counts_have_upper_bounds(key, value, message):
+    with pytest.raises(AnsibleFilterError, match=rf"uwsgi_{key}: .*{message}"):
+        uwsgi_apps([APP], overrides={key: value})

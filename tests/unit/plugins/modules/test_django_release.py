@@ -316,7 +316,8 @@ def test_state_current_requires_release(run, root):
 def test_release_id_syntax():
     assert valid_release_id("20240501-1.a_b")
     assert valid_release_id("x" * 64)
-    for bad in ("", ".", "..", "a/b", "x" * 65, "a b", None):
+    # A leading dot is refused: .<id>.partial is an unpack in progress, never a release.
+    for bad in ("", ".", "..", ".1.0.partial", "a/b", "x" * 65, "a b", None):
         assert not valid_release_id(bad)
 
 

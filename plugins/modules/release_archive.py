@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: release_archive
+short_description: Inspect a release archive, or unpack it into a release directory atomically
+version_added: 0.2.0
+description:
+  - With O(state=inspected) (run it on the controller with C(delegate_to)), reads a
+    gzip-compressed tar archive and fails, naming every offending member, when a member is an
+    absolute path, contains C(..), is a device or a FIFO, is a symlink or hard link pointing
+    outside the archive, lies below a symlink of the archive, or when a file listed in
+    O(required) is missing. An archive that is not gzip, or is truncated, fails with the reason.
+    Nothing changes.
+  - With O(state=unpacked), checks the archive the same way and unpacks it into a hidden
+    directory next to O(dest), which is renamed to O(dest) only when complete; on any failure
+    the partial directory is removed. An existing O(dest) is left alone (changed=false).
+author:
+  - webstack.django maintainers
+options:
+  path:
+    description:
+      - The archive (C(.tar.gz)).
+    type: path
+    required: true
+  state:
+    description:
+      - C(inspected) checks only; C(unpacked) also unpacks into O(dest).
+    type: str
+    choices: [inspected, unpacked]
+    default: inspected
+  dest:
+    description:
+      - The release directory to create. Required with O(state=unpacked).
+    type: path
+  required:
+    description:
+      - Paths, relative to the archive root, that must be members (the lock file of the app).
+    type: list
+    elements: str
+    default: []
+  owner:
+    description:
+      - Owner of the unpacked files.
+    type: str
+  group:
+    description:
+      - Group of the unpacked files.
+    type: str
+  remove_source:
+    description:
+      - Delete O(path) after unpacking (and after a failure), for an archive uploaded only for
+        this purpose.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: In check mode nothing is unpacked; the result says whether it would be.
+  diff_mode:
+    support: none
+    description: No diff is returned.
+"""
+
+EXAMPLES = r"""
+- name: Refuse a hostile release archive before anything is uploaded
+  webstack.django.release_archive:
+    path: dist/myapp-1.4.2.tar.gz
+    required: [requirements.txt]
+  delegate_to: localhost
+  run_once: true
+
+- name: Unpack the release atomically
+  webstack.django.release_archive:
+    path: /srv/myapp/releases/.incoming.tar.gz
+    dest: /srv/myapp/releases/1.4.2
+    state: unpacked
+    owner: myapp
+    group: myapp
+    remove_source: true
+"""
+
+RETURN = r"""
+sha256:
+  description: SHA-256 of the archive.
+  returned: success
+  type: str
+  sample: 3f0c7c0e1c9d8b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9988
+members:
+  description: Number of members in the archive.
+  returned: success
+  type: int
+  sample: 42
+"""
+
+import grp
+import os
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.webstack.django.plugins.module_utils.archives import (
+    ArchiveError, inspect, sha256_of, unpack)
+
+
+def _id(module, name, lookup, what):
+    if name is None:
+        return None
+    try:
+        return lookup(name)
+    except KeyError:
+        module.fail_json(msg="%s: %s does not exist on the host" % (what, name))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            state=dict(type="str", default="inspected", choices=["inspected", "unpacked"]),
+            dest=dict(type="path"),
+            required=dict(type="list", elements="str", default=[]),
+            owner=dict(type="str"),
+            group=dict(type="str"),
+            remove_source=dict(type="bool", default=False),
+        ),
+        required_if=[("state", "unpacked", ["dest"])],
+        supports_check_mode=True,
+    )
+    p = module.params
+    if p["state"] == "unpacked" and os.path.isdir(p["dest"]):
+        if p["remove_source"] and os.path.exists(p["path"]) and not module.check_mode:
+            os.remove(p["path"])
+        module.exit_json(changed=False, dest=p["dest"])
+    if not os.path.isfile(p["path"]):
+        module.fail_json(msg="%s is not a file" % p["path"])
+    try:
+        sha256 = sha256_of(p["path"])
+        if p["state"] == "inspected" or module.check_mode:
+            members, errors = inspect(p["path"], p["required"])
+            if errors:
+                module.fail_json(msg="%s must not be unpacked: %s" % (p["path"], "; ".join(errors)),
+                                 errors=errors)
+            module.exit_json(changed=p["state"] == "unpacked", sha256=sha256, members=len(members))
+        uid = _id(module, p["owner"], lambda n: pwd.getpwnam(n).pw_uid, "owner")
+        gid = _id(module, p["group"], lambda n: grp.getgrnam(n).gr_gid, "group")
+        members = unpack(p["path"], p["dest"], p["required"], uid, gid)
+    except ArchiveError as exc:
+        module.fail_json(msg=str(exc))
+    finally:
+        if p["remove_source"] and p["state"] == "unpacked" and not module.check_mode \
+                and os.path.exists(p["path"]):
+            os.remove(p["path"])
+    module.exit_json(changed=True, sha256=sha256, members=len(members), dest=p["dest"])
+
+
+if __name__ == "__main__":
+    main()
