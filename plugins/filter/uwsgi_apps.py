@@ -228,8 +228,8 @@ def _environment(where, values):
     for key, value in values.items():
         if not isinstance(key, str) or not ENV_RE.match(key):
             _fail(f"{where}.{key}", "is not a valid environment variable name")
-        if isinstance(value, (dict, list)) or value is None or re.search(r"[\n\"\\]", str(value)):
-            _fail(f"{where}.{key}", "must be a single-line scalar without quotes or backslashes")
+        if isinstance(value, (dict, list)) or value is None or re.search(r"[\x00-\x1f\x7f\"\\]", str(value)):
+            _fail(f"{where}.{key}", "must be a single-line scalar without quotes, backslashes or control characters")
         result[key] = str(value).lower() if isinstance(value, bool) else str(value)
     return result
 

@@ -29,6 +29,15 @@ CASES = {
                               r"nginx_extra_sites\[0\]\.tls\.port"),
     "unknown profile": ({"nginx_worker_profile": "turbo"},
                         r"nginx_worker_profile"),
+    "server name injects a directive": ({"nginx_sites": [{"name": "demo", "server_names": ["a; return 418"]}]},
+                                        r"nginx_sites\[0\]\.server_names\[0\]: 'a; return 418' is not a host name"),
+    "header value with a quote": ({"nginx_security_headers": {"X-A": 'a" always; return 418; #'}},
+                                  r"nginx_security_headers"),
+    "header value with $": ({"nginx_security_headers": {"X-A": "$host"}}, r"nginx_security_headers"),
+    "body size injects": ({"nginx_client_max_body_size": "16m; return 418"}, r"nginx_client_max_body_size"),
+    "SSLv3": ({"nginx_tls_protocols": ["SSLv3"]}, r"nginx_tls_protocols"),
+    "worker connections huge": ({"nginx_worker_connections": 10**9}, r"nginx_worker_connections"),
+    "negative timeout": ({"nginx_send_timeout": -1}, r"nginx_send_timeout"),
 }
 
 

@@ -82,6 +82,10 @@ CASES = {
     "uwsgi threads huge": ({"uwsgi_threads": 100000}, r"uwsgi_threads: 100000 is above the maximum 256"),
     "uwsgi harakiri huge": ({"uwsgi_harakiri": 10**7}, r"uwsgi_harakiri: 10000000 is above the maximum"),
     "uwsgi listen huge": ({"uwsgi_listen": 10**6}, r"uwsgi_listen: 1000000 is above the maximum 65535"),
+    "uwsgi buffer size huge": ({"uwsgi_buffer_size": 10**6}, r"uwsgi_buffer_size 4096-65535"),
+    "nginx header value with a quote": ({"nginx_security_headers": {"X-A": 'a"; return 418; #'}},
+                                        r"nginx_security_headers"),
+    "nginx body size injects": ({"nginx_client_max_body_size": "1m; return 418"}, r"nginx_client_max_body_size"),
     "uwsgi option with a newline": ({"uwsgi_options": {"route": "a\nb"}}, r"uwsgi_options.route"),
     # nginx
     "extra site name with ;": ({"nginx_extra_sites": [{"name": "x;y"}]}, r"nginx_extra_sites\[0\].name"),

@@ -38,7 +38,7 @@ CASES = {
     "processes not a number": ({"uwsgi_apps": [APP], "uwsgi_processes": "many"},
                                r"uwsgi_processes"),
     "unknown profile": ({"uwsgi_worker_profile": "turbo"}, r"uwsgi_worker_profile"),
-    "negative wait ratio": ({"uwsgi_worker_wait_ratio": -1}, r"uwsgi_worker_wait_ratio: -1 must be at least 0"),
+    "negative wait ratio": ({"uwsgi_worker_wait_ratio": -1}, r"uwsgi_worker_wait_ratio must be 0-1000 \(got -1\)"),
     "wait ratio not a number": ({"uwsgi_worker_wait_ratio": "slow"}, r"uwsgi_worker_wait_ratio"),
 }
 

@@ -48,6 +48,17 @@ def test_static_file_is_served_by_nginx(host):
     assert release_copy.exists and body == release_copy.content_string
 
 
+MOTTO = "100% $HOME ${HOME} `id` $(id) ;#"
+
+
+def test_environment_values_reach_uwsgi_and_manage_as_written(host):
+    pid = host.check_output("systemctl show -p MainPID --value uwsgi-demo")
+    environ = host.check_output(f"tr '\\0' '\\n' < /proc/{pid}/environ").splitlines()
+    assert f"DEMO_MOTTO={MOTTO}" in environ
+    out = host.check_output(f"{ROOT}/bin/manage shell -c 'import os; print(os.environ[\"DEMO_MOTTO\"])'")
+    assert out.strip() == MOTTO
+
+
 def test_uwsgi_workers_run_as_the_app_user(host):
     workers = host.process.filter(comm="uwsgi")
     assert workers, "no uwsgi process"

@@ -163,6 +163,14 @@ def test_rollback_returns_every_host_to_the_previous_release(lb):
     assert web_versions() == {name: "1.0.0" for name in WEB}
 
 
+def test_rollback_to_an_unknown_release_is_refused_before_any_host_drains():
+    rc, out = fleet_playbook("rollback.yml", "-e", "webstack_rollback_release=no-such-release")
+    assert rc != 0
+    assert 'webstack_rollback_release: "no-such-release" is not a release' in " ".join(out.split())
+    assert "TASK [Take this host out of the load balancers]" not in out
+    assert web_versions() == {name: "1.0.0" for name in WEB}
+
+
 def test_rerun_repairs_a_broken_nginx_site(lb):
     """A web host's site broken by hand answers 418; site.yml with a new release rewrites nginx
     before the health gate judges the release, so the release goes live instead of being
@@ -170,7 +178,11 @@ def test_rerun_repairs_a_broken_nginx_site(lb):
     web = other(WEB[0])
     site = "/etc/nginx/sites-available/demo.conf"
     web.check_output(f"sed -i 's/^\\(\\s*server_name [^;]*\\);/\\1; return 418;/' {site} && nginx -t && systemctl reload nginx")
-    assert web.check_output("curl -s -o /dev/null -w '%{http_code}' -H 'Host: demo.test' http://127.0.0.1/healthz") == "418"
+    # nginx's reload returns before the old workers have gone: ask until the new ones answer.
+    status = web.check_output(
+        "for i in $(seq 1 50); do code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: demo.test' "
+        "http://127.0.0.1/healthz); [ \"$code\" = 418 ] && break; sleep 0.2; done; echo $code")
+    assert status == "418"
     rc, out = fleet_playbook("site.yml", "-e", "demo_release=2.0.0")
     assert rc == 0, out[-4000:]
     assert "failed its health check" not in out

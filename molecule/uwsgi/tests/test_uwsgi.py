@@ -57,7 +57,8 @@ def test_request_through_nginx_reaches_the_app(host):
 
 def test_environment_file_and_variables_reach_the_app(host):
     _, _, body = curl(host, "http://127.0.0.1/")
-    assert "greeting=bonjour" in body
+    # systemd's Environment= expands % specifiers: the role escapes them; $ is never expanded.
+    assert "greeting=bonjour 100% $HOME ${HOME} " in body
     assert "secret=set" in body
     assert "not-a-real-secret" not in host.file(INI).content_string
 

@@ -136,3 +136,13 @@ def test_null_keys_take_their_defaults():
 def test_counts_have_upper_bounds(key, value, message):
     with pytest.raises(AnsibleFilterError, match=rf"uwsgi_{key}: .*{message}"):
         uwsgi_apps([APP], overrides={key: value})
+
+
+@pytest.mark.parametrize("value", ["a\nb", 'a"b', "a\\b", "a\x00b", "a\rb"])
+def test_environment_values_that_a_unit_cannot_carry_are_refused(value):
+    with pytest.raises(AnsibleFilterError, match=r"uwsgi_apps\[0\].environment.GREETING"):
+        uwsgi_apps([dict(APP, environment={"GREETING": value})])
+
+
+def test_environment_values_with_percent_and_dollar_are_kept_for_the_template():
+    assert one({"environment": {"GREETING": "100% $HOME"}})["environment"] == {"GREETING": "100% $HOME"}
