@@ -40,7 +40,7 @@ bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a
 bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size
 	bash scripts/bundle.sh report
 
-.PHONY: help setup setup-venv demo demo-down bench bench-sizing bench-provision bundle bundle-report test test-platforms test-fast lint unit integration molecule collection clean
+.PHONY: help setup setup-venv demo demo-down bench bench-sizing bench-provision bundle bundle-report test test-platforms test-fast lint unit integration sanity molecule release collection clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,7 +53,7 @@ setup-venv:
 
 test: setup ## Every test: lint, unit, integration, then each molecule scenario (platforms spread, each at least once)
 	bash scripts/setup.sh images
-	$(MAKE) --no-print-directory lint unit integration
+	$(MAKE) --no-print-directory lint unit integration sanity
 	bash scripts/molecule.sh $(TEST_MATRIX)
 
 test-platforms: setup ## Every molecule scenario on every platform; wall times in dist/test-platforms.md
@@ -74,8 +74,14 @@ unit: ## pytest unit tests of the plugins and the demo project
 integration: ## Controller-side playbook tests: argument validation, plan, built collection
 	pytest tests/integration -q
 
+sanity: ## The ecosystem's gates: ansible-test sanity and ansible-test units (own virtualenv)
+	bash scripts/sanity.sh all
+
 molecule: ## Each molecule scenario in turn on the selected platform (SCENARIOS="nginx ...", WEBSTACK_PLATFORM=...)
 	bash scripts/molecule.sh $(SCENARIOS)
+
+release: ## Release VERSION=x.y.z: galaxy.yml, CHANGELOG.md from changelogs/fragments, tarball in dist/
+	bash scripts/release.sh "$(VERSION)"
 
 collection: ## Build the collection tarball into dist/
 	mkdir -p dist

@@ -25,7 +25,7 @@ def heatmaps(sizing, out):
         rows = [r for r in sizing["summary"] if r["view"] == view and r["grid"]]
         procs = sorted({r["processes"] for r in rows})
         threads = sorted({r["threads"] for r in rows})
-        grid = [[float("nan")] * len(threads) for _ in procs]
+        grid = [[float("nan")] * len(threads) for _ignored in procs]
         for r in rows:
             grid[procs.index(r["processes"])][threads.index(r["threads"])] = r["rps"]
         fig, ax = plt.subplots(figsize=(1.1 * len(threads) + 2, 0.6 * len(procs) + 1.8))
@@ -54,8 +54,8 @@ def ratios(sizing, out):
         labelled = [(label, r) for r in sizing["summary"] if r["view"] == view for label in r["labels"]]
         labelled.sort(key=lambda item: item[1]["ratio"])
         names = [f"{label} ({r['processes']} x {r['threads']})" for label, r in labelled]
-        values = [r["ratio"] * 100 for _, r in labelled]
-        colours = ["tab:blue" if label.startswith("plan") else "tab:grey" for label, _ in labelled]
+        values = [r["ratio"] * 100 for _ignored, r in labelled]
+        colours = ["tab:blue" if label.startswith("plan") else "tab:grey" for label, _ignored in labelled]
         ax.barh(names, values, color=colours)
         ax.axvline(95, color="tab:red", linestyle="--", linewidth=1)
         for y, value in enumerate(values):

@@ -72,7 +72,7 @@ def main():
                            "ansible_defaults": ANSIBLE_DEFAULTS}}
     write_json(os.path.join(args.out, "provision.json"), report)
     with open(os.path.join(args.out, "provision.csv"), "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["step", "seconds", "changed"])
         for step in steps:
             writer.writerow([step["step"], step["seconds"], step["recap"]["changed"]])

@@ -226,7 +226,7 @@ def main():
     with open(os.path.join(args.out, "sizing.csv"), "w", newline="", encoding="utf-8") as handle:
         fields = ["view", "processes", "threads", "labels", "rps", "ratio", "p50_ms", "p99_ms",
                   "p99_vs_best", "errors", "repetitions"]
-        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in summary:
             writer.writerow(dict(row, labels="; ".join(row["labels"])))

@@ -62,7 +62,7 @@ def header(headers, name):
     """The value of a response header (last one wins), or None."""
     value = None
     for line in headers.splitlines():
-        key, _, rest = line.partition(":")
+        key, _ignored, rest = line.partition(":")
         if key.strip().lower() == name.lower():
             value = rest.strip()
     return value

@@ -3,7 +3,7 @@
 # (and the working directory), its virtualenv and collections, the platform and its base image
 # (scripts/platform.sh: WEBSTACK_PLATFORM or WEBSTACK_IMAGE), and the helpers below.
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$here"
+cd "$here" || exit
 export PATH="$here/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$here/.collections"
 PLATFORM="$(bash "$here/scripts/platform.sh" name)"

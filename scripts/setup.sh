@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine for the demo and the tests, from nothing:
 #   - a Python virtualenv (.venv) with the pinned controller/test requirements;
-#   - docker.io and debootstrap from the distribution when missing;
+#   - docker.io, debootstrap, gpg, wrk and shellcheck (for ansible-test sanity) when missing;
 #   - a Docker engine, started when none answers;
 #   - the systemd base image of the selected platform (`images`: of every tested platform),
 #     built when missing (scripts/build-image.sh).
@@ -73,6 +73,7 @@ setup_packages() {
   command -v gpg >/dev/null 2>&1 || missing+=(gpg)
   command -v gpgv >/dev/null 2>&1 || missing+=(gpgv)
   command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq

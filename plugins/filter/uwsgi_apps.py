@@ -401,7 +401,7 @@ def uwsgi_apps(apps, extra_apps=None, plan=None, overrides=None, somaxconn=None,
         for where, app in result:
             if app["state"] == "present":
                 app["settings"] = _settings(where, base, role, app["overrides"], somaxconn)
-    return [app for _, app in result]
+    return [app for _ignored, app in result]
 
 
 class FilterModule:

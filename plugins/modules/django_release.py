@@ -22,7 +22,7 @@ description:
   - The module does not create release directories or C(shared); unpack releases into
     C(<root>/releases/<id>) before switching to them.
 author:
-  - webstack.django maintainers
+  - webstack.django maintainers (!UNKNOWN)
 options:
   root:
     description:
@@ -46,9 +46,8 @@ options:
       - V(pruned) keeps the O(keep) releases that appear last in the history, plus the
         current and the previous release, and deletes the other release directories.
         Directories the history does not mention are left alone.
-      - V(info) changes nothing and returns the layout and the history.
     type: str
-    choices: [current, rollback, pruned, info]
+    choices: [current, rollback, pruned]
     default: current
   keep:
     description:
@@ -79,11 +78,14 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
+    description: Reports what would change (switch, history entries, pruned releases) and changes nothing.
   diff_mode:
     support: full
-    details: Shows the target of C(current) before and after, or the release directories
+    description: Shows the target of C(current) before and after, or the release directories
       a prune removes.
   platform:
+    support: full
+    description: POSIX hosts.
     platforms: posix
 notes:
   - History entries are JSON objects with the keys C(id), C(state) (C(deployed),
@@ -119,12 +121,6 @@ EXAMPLES = r"""
     root: /srv/demo
     state: pruned
     keep: 3
-
-- name: Read the release layout
-  webstack.django.django_release:
-    root: /srv/demo
-    state: info
-  register: __django_app_releases
 """
 
 RETURN = r"""
@@ -254,7 +250,7 @@ def main():
             root=dict(type="path", required=True),
             release=dict(type="str"),
             state=dict(type="str", default="current",
-                       choices=["current", "rollback", "pruned", "info"]),
+                       choices=["current", "rollback", "pruned"]),
             keep=dict(type="int", default=5),
             note=dict(type="str"),
             failed=dict(type="bool", default=False),
@@ -283,7 +279,7 @@ def main():
         module.fail_json(msg=str(exc))
 
     path = history_path(p["root"])
-    if p["state"] != "info" and os.path.exists(path):
+    if os.path.exists(path):
         changed = module.set_owner_if_different(path, p["owner"], changed)
         changed = module.set_group_if_different(path, p["group"], changed)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: pip_requirements
-author: webstack.django maintainers
+author:
+  - webstack.django maintainers (!UNKNOWN)
 version_added: 0.1.0
 short_description: Create a virtualenv and install requirements into it, from an index or a wheelhouse
 description:
@@ -79,8 +80,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Predicts the change with C(pip install --dry-run --report) and changes nothing.
   diff_mode:
     support: full
+    description: Shows the requirements installed before and after.
 notes:
   - Requirements and packages must not change behind pip's back (editable installs are listed like any other).
   - The virtualenv's pip must support C(--dry-run --report) (pip 22.2, Debian 12 ships 23.0) for an

@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: release_archive
 short_description: Inspect a release archive, or unpack it into a release directory atomically
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - With O(state=inspected) (run it on the controller with C(delegate_to)), reads a
     gzip-compressed tar archive and fails, naming every offending member, when a member is an
@@ -22,7 +22,7 @@ description:
     directory next to O(dest), which is renamed to O(dest) only when complete; on any failure
     the partial directory is removed. An existing O(dest) is left alone (changed=false).
 author:
-  - webstack.django maintainers
+  - webstack.django maintainers (!UNKNOWN)
 options:
   path:
     description:

@@ -21,7 +21,7 @@ description:
   - The offline bundle uses it on the builder to seal the bundle and on each target to verify
     the bundle before anything from it is used.
 author:
-  - webstack.django maintainers
+  - webstack.django maintainers (!UNKNOWN)
 options:
   path:
     description:
@@ -42,8 +42,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reports whether the checksum file would change and writes nothing.
   diff_mode:
     support: none
+    description: No diff is returned.
 notes:
   - Symbolic links and other non-regular files under O(path) make the module fail,
     a bundle holds regular files only.

@@ -35,7 +35,7 @@ description:
     other than 2xx, when fewer than 100 requests complete under saturation, when more than
     1% of them fail, or when the workers used no measurable CPU time.
 author:
-  - webstack.django maintainers
+  - webstack.django maintainers (!UNKNOWN)
 options:
   url:
     description:
@@ -90,9 +90,10 @@ options:
 attributes:
   check_mode:
     support: full
-    details: The module only reads C(/proc) and sends GET requests, so it measures in check mode too.
+    description: The module only reads C(/proc) and sends GET requests, so it measures in check mode too.
   diff_mode:
     support: none
+    description: The module never changes anything, so there is no diff.
 notes:
   - Linux only (C(/proc), systemd). The module never reports a change.
   - The load lasts O(warmup) + O(duration) seconds plus the probe; the app serves it at full
@@ -363,24 +364,37 @@ def wrk_command(wrk, url, host_header, concurrency, seconds, timeout):
     return argv + [explicit_port(url)]
 
 
-def run_wrk(argv, meter=None, interval=SAMPLE_INTERVAL):
-    """Run wrk, sampling the meter meanwhile; return its parsed output."""
+def _run(argv):
+    """(rc, stdout, stderr) of a command; the module passes AnsibleModule.run_command instead."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        return 127, "", str(exc)
+    return done.returncode, done.stdout, done.stderr
+
+
+def run_wrk(argv, meter=None, interval=SAMPLE_INTERVAL, run_command=_run):
+    """Run wrk, sampling the meter meanwhile (from a thread); return its parsed output."""
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(interval):
+            meter.sample()
+
+    sampler = threading.Thread(target=sample, daemon=True) if meter is not None else None
     if meter is not None:
         meter.start()
+        sampler.start()
     try:
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   universal_newlines=True)
-    except OSError as exc:
-        raise MeasurementError("cannot run %s: %s" % (argv[0], exc))
-    while process.poll() is None:
-        time.sleep(interval)
-        if meter is not None:
-            meter.sample()
-    out, err = process.communicate()
+        rc, out, err = run_command(argv)
+    finally:
+        stop.set()
+        if sampler is not None:
+            sampler.join()
     if meter is not None:
         meter.sample()
-    if process.returncode != 0:
-        raise MeasurementError("%s failed (rc %d): %s" % (" ".join(argv), process.returncode, (err or out).strip()))
+    if rc != 0:
+        raise MeasurementError("%s failed (rc %d): %s" % (" ".join(argv), rc, (err or out).strip()))
     try:
         return parse_wrk(out)
     except ValueError as exc:
@@ -474,7 +488,7 @@ class PythonLoad:
     def run(self, seconds, meter=None, interval=SAMPLE_INTERVAL):
         """Return (2xx responses, errors, seconds of the window)."""
         threads = []
-        for _ in range(self.concurrency):
+        for _ignored in range(self.concurrency):
             counts = [0, 0]
             self.counts.append(counts)
             thread = threading.Thread(target=self.client, args=(counts,))
@@ -540,7 +554,8 @@ def resolve_loader(loader, which=shutil.which):
 
 
 def measure(url, pids, host_header=None, duration=10, concurrency=64, probe_requests=50, warmup=2,
-            timeout=10, loader="auto", proc="/proc", clock_ticks=None, which=shutil.which):
+            timeout=10, loader="auto", proc="/proc", clock_ticks=None, which=shutil.which,
+            run_command=_run):
     """Warm up, probe at low load, saturate; return the module's result (without changed).
 
     `pids` is called for the pids of the app's processes whenever the CPU time is sampled."""
@@ -550,7 +565,8 @@ def measure(url, pids, host_header=None, duration=10, concurrency=64, probe_requ
 
     def load(seconds, meter=None):
         if loader == "wrk":
-            out = run_wrk(wrk_command(wrk, url, host_header, concurrency, seconds, timeout), meter)
+            out = run_wrk(wrk_command(wrk, url, host_header, concurrency, seconds, timeout), meter,
+                          run_command=run_command)
             return (out.requests - out.non_2xx, out.non_2xx + out.socket_errors,
                     out.requests_per_second)
         ok, errors, elapsed = PythonLoad(target, concurrency, timeout).run(seconds, meter)
@@ -609,7 +625,8 @@ def main():
         result = measure(params["url"], lambda: descendants(root, ppid_map()), host_header=params["host_header"],
                          duration=params["duration"], concurrency=params["concurrency"],
                          probe_requests=params["probe_requests"], warmup=params["warmup"],
-                         timeout=params["timeout"], loader=params["loader"])
+                         timeout=params["timeout"], loader=params["loader"],
+                         run_command=lambda argv: module.run_command(argv, check_rc=False))
     except MeasurementError as exc:
         module.fail_json(msg="%s (%s): %s" % (params["service"], params["url"], exc))
     result["measured_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -57,8 +57,6 @@ def test_every_problem_is_named_at_once(tmp_path):
                                     *NOT_REACHED)
 
 
-
-
 def test_check_run_measures_and_records_nothing(tmp_path):
     fact = "/etc/ansible/facts.d/webstack_calibration.fact"
     existed = os.path.exists(fact)
@@ -124,12 +122,12 @@ def plan_threads(run_play, tmp_path, fact, *args):
 
 
 def test_uwsgi_plan_follows_the_recorded_calibration(run_play, tmp_path):
-    _, threads = plan_threads(run_play, tmp_path, {"wait_ratio": 75, "compute_ms": 0.3, "wait_ms": 22.5})
+    _ignored, threads = plan_threads(run_play, tmp_path, {"wait_ratio": 75, "compute_ms": 0.3, "wait_ms": 22.5})
     assert threads > 1
 
 
 def test_uwsgi_worker_wait_ratio_wins_over_the_calibration(run_play, tmp_path):
-    _, threads = plan_threads(run_play, tmp_path, {"wait_ratio": 75}, "-e", '{"uwsgi_worker_wait_ratio": 0}')
+    _ignored, threads = plan_threads(run_play, tmp_path, {"wait_ratio": 75}, "-e", '{"uwsgi_worker_wait_ratio": 0}')
     assert threads == 1
 
 

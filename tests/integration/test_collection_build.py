@@ -89,3 +89,40 @@ def test_installed_collection_works_by_fqcn(installed, tmp_path):
     # the filters can only have come from the installed tarball.
     assert "No config file found" in out
     assert ROOT not in out
+
+
+def test_tarball_ships_the_license_and_the_changelog(built):
+    with tarfile.open(built) as tar:
+        names = tar.getnames()
+        license_text = tar.extractfile("LICENSE").read().decode()
+    assert "GNU GENERAL PUBLIC LICENSE" in license_text and "Version 3" in license_text
+    assert {"CHANGELOG.md", "changelogs/changelog.yaml", "changelogs/config.yaml"} <= set(names)
+    assert not [n for n in names if n.startswith("changelogs/fragments/") and n.endswith(".yml")]
+
+
+def test_galaxy_metadata_has_no_placeholder_and_only_used_dependencies():
+    import yaml
+
+    with open(os.path.join(ROOT, "galaxy.yml"), encoding="utf-8") as handle:
+        galaxy = yaml.safe_load(handle)
+    text = open(os.path.join(ROOT, "galaxy.yml"), encoding="utf-8").read()
+    assert not re.search(r"example\.(invalid|com|org)|changeme|TODO", text)
+    assert galaxy["license"] == ["GPL-3.0-or-later"]
+    used = set()
+    for folder in ("roles", "playbooks"):
+        for root, _dirs, files in os.walk(os.path.join(ROOT, folder)):
+            for name in files:
+                if name.endswith(".yml"):
+                    with open(os.path.join(root, name), encoding="utf-8") as handle:
+                        used |= set(re.findall(r"^\s*-?\s*((?:community|ansible)\.[a-z_]+)\.[a-z_]+:", handle.read(), re.M))
+    used -= {"ansible.builtin"}
+    assert set(galaxy["dependencies"]) == used
+
+
+def test_requires_ansible_is_the_tested_core():
+    import yaml
+
+    with open(os.path.join(ROOT, "meta", "runtime.yml"), encoding="utf-8") as handle:
+        runtime = yaml.safe_load(handle)
+    pinned = re.search(r"^ansible-core==(\d+)\.(\d+)\.", open(os.path.join(ROOT, "requirements.txt")).read(), re.M)
+    assert runtime["requires_ansible"] == f">={pinned.group(1)}.{pinned.group(2)}.0"

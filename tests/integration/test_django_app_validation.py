@@ -42,8 +42,8 @@ def test_bad_input_fails_before_any_change(run_play, override, message):
 
 def test_secret_values_are_not_printed(run_play):
     secret = "s3cr3t-" + "k" * 43
-    result = run_play(PLAY, "-vvv", "-e", json.dumps({**GOOD, "django_app_secret_key": secret,
-                                                       "django_app_secret_env": {"API_TOKEN": "a'b" + secret}}))
+    bad = {**GOOD, "django_app_secret_key": secret, "django_app_secret_env": {"API_TOKEN": "a'b" + secret}}
+    result = run_play(PLAY, "-vvv", "-e", json.dumps(bad))
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
     assert secret not in out

@@ -154,7 +154,7 @@ def _run(playbook, inventory, *args):
 def every_case(tmp_path_factory):
     """One run of the preflight over one host per case, plus a host with good values."""
     tmp_path = tmp_path_factory.mktemp("preflight")
-    hosts = {_host(i): override for i, (override, _) in enumerate(CASES.values())}
+    hosts = {_host(i): override for i, (override, _ignored) in enumerate(CASES.values())}
     hosts["good"] = {}
     inventory = _inventory(tmp_path, hosts, {"django_app_release_archive": _archive(tmp_path / "good.tar.gz")})
     result = _run(_preflight_copy(tmp_path), inventory)

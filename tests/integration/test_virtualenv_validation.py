@@ -54,8 +54,6 @@ WHEELHOUSE_CASES = {
 }
 
 
-
-
 NOT_REACHED = ("webstack.django.virtualenv : Install", "webstack.django.virtualenv : Create",
                "webstack.django.virtualenv : Build")
 

@@ -25,7 +25,7 @@ def run(tmp_path, *args):
 
 
 def test_each_scenario_runs_on_its_platform_and_a_bare_name_on_the_default(tmp_path):
-    rc, _, calls = run(tmp_path, "nginx:debian12", "stack:ubuntu2204", "celery")
+    rc, _ignored, calls = run(tmp_path, "nginx:debian12", "stack:ubuntu2204", "celery")
     assert rc == 0
     assert calls == ["debian12 nginx", "ubuntu2204 stack", "ubuntu2404 celery"]
 
@@ -39,8 +39,8 @@ def test_the_first_failure_stops_the_run(tmp_path):
 
 def test_a_report_runs_everything_and_tables_platform_by_scenario(tmp_path):
     report = tmp_path / "table.md"
-    rc, _, calls = run(tmp_path, "--report", str(report), "nginx:ubuntu2404", "broken:ubuntu2404",
-                       "nginx:debian12")
+    rc, _ignored, calls = run(tmp_path, "--report", str(report), "nginx:ubuntu2404",
+                              "broken:ubuntu2404", "nginx:debian12")
     assert rc == 1
     assert len(calls) == 3
     lines = report.read_text().splitlines()
@@ -50,6 +50,6 @@ def test_a_report_runs_everything_and_tables_platform_by_scenario(tmp_path):
 
 
 def test_an_unknown_platform_stops_before_any_run(tmp_path):
-    rc, _, calls = run(tmp_path, "nginx:centos9")
+    rc, _ignored, calls = run(tmp_path, "nginx:centos9")
     assert rc != 0
     assert calls == []

@@ -18,7 +18,7 @@ def platform_sh(*args, **env):
     return result.returncode, result.stdout.strip(), result.stderr.strip()
 
 
-def tested():
+def platforms_tested():
     """(distribution, suite, version) of each tested platform."""
     out = []
     for name in platform_sh("list")[1].split():
@@ -47,7 +47,7 @@ def test_another_platform_is_always_a_different_tested_one():
 
 
 def test_an_unknown_platform_is_refused_naming_the_tested_ones():
-    rc, _, err = platform_sh("name", WEBSTACK_PLATFORM="centos9")
+    rc, _ignored, err = platform_sh("name", WEBSTACK_PLATFORM="centos9")
     assert rc == 2
     assert "unknown platform 'centos9'" in err and "ubuntu2404 ubuntu2204 debian12" in err
 
@@ -57,7 +57,7 @@ def test_each_role_claims_exactly_the_tested_platforms(role):
     with open(os.path.join(ROOT, "roles", role, "meta", "main.yml"), encoding="utf-8") as handle:
         meta = yaml.safe_load(handle)
     claimed = {(p["name"], v) for p in meta["galaxy_info"]["platforms"] for v in p["versions"]}
-    assert claimed == {(d, s) for d, s, _ in tested()}
+    assert claimed == {(d, s) for d, s, _ignored in platforms_tested()}
 
 
 def test_galaxy_yml_and_readme_name_exactly_the_tested_platforms():
@@ -67,4 +67,4 @@ def test_galaxy_yml_and_readme_name_exactly_the_tested_platforms():
         readme = handle.read().split("\n\n", 2)[1]
     for text in (description, readme):
         named = set(re.findall(r"(Ubuntu|Debian) (\d+(?:\.\d+)?)", text))
-        assert named == {(d, v) for d, _, v in tested()}, text
+        assert named == {(d, v) for d, _ignored, v in platforms_tested()}, text

@@ -25,7 +25,7 @@ def record(key, delay=0.0):
     if delay:
         time.sleep(min(float(delay), 5.0))
     with transaction.atomic():
-        obj, _ = TaskRecord.objects.get_or_create(key=key)
+        obj, _ignored = TaskRecord.objects.get_or_create(key=key)
         TaskRecord.objects.filter(pk=obj.pk).update(
             executions=F("executions") + 1, updated=timezone.now()
         )
@@ -37,7 +37,7 @@ def heartbeat():
     """Periodic (celery beat): upsert the 'heartbeat' row and bump its count."""
     now = timezone.now()
     with transaction.atomic():
-        obj, _ = TaskRecord.objects.get_or_create(key=HEARTBEAT_KEY)
+        obj, _ignored = TaskRecord.objects.get_or_create(key=HEARTBEAT_KEY)
         TaskRecord.objects.filter(pk=obj.pk).update(
             count=F("count") + 1, value=now.isoformat(), updated=now
         )

@@ -93,13 +93,13 @@ def parse_database_url(url):
     if scheme in _POSTGRES_SCHEMES:
         parts = urlsplit("postgres://" + rest)
         netloc = parts.netloc
-        userinfo, _, hostport = netloc.rpartition("@")
-        user, _, password = userinfo.partition(":")
+        userinfo, _ignored, hostport = netloc.rpartition("@")
+        user, _ignored, password = userinfo.partition(":")
         if hostport.startswith("["):  # [ipv6]:port
-            host, _, after = hostport[1:].partition("]")
+            host, _ignored, after = hostport[1:].partition("]")
             port = after[1:] if after.startswith(":") else ""
         elif ":" in hostport:
-            host, _, port = hostport.rpartition(":")
+            host, _ignored, port = hostport.rpartition(":")
         else:
             host, port = hostport, ""
         if port and not port.isdigit():

@@ -6,7 +6,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-" + "x1y2z3" * 10)
 # the test output (run with DJANGO_LOG_LEVEL=INFO to see them).
 os.environ.setdefault("DJANGO_LOG_LEVEL", "CRITICAL")
 
-from demo.settings import *  # noqa: E402,F401,F403
+from demo.settings import *  # noqa: E402,F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
 
 DATABASES = {
     "default": {

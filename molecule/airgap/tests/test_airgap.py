@@ -48,7 +48,7 @@ def test_packages_are_the_bundles_versions(host):
 
 
 def test_healthz_answers_200_through_nginx(host):
-    status, _, body = curl(host, "http://127.0.0.1/healthz", "-H", "Host: localhost")
+    status, _ignored, body = curl(host, "http://127.0.0.1/healthz", "-H", "Host: localhost")
     assert status == 200, body
     assert body.startswith("ok "), body
 
@@ -65,7 +65,7 @@ def test_app_venv_holds_exactly_the_hashed_wheels(host):
         requirements = f"/var/lib/webstack/bundle/{line}/wheelhouse/requirements.txt"
         for spec in host.file(requirements).content_string.splitlines():
             if spec and not spec.startswith("#"):
-                name, _, rest = spec.partition("==")
+                name, _ignored, rest = spec.partition("==")
                 pins[canonical(name)] = rest.split(" --hash=")[0]
     listed = json.loads(host.check_output(f"{VENV}/bin/python -m pip list --format=json"))
     have = {canonical(item["name"]): item["version"] for item in listed}
@@ -118,7 +118,7 @@ def test_restarted_host_comes_back_with_every_service(host):
     for name in SERVICES:
         assert host.service(name).is_running, name
         assert host.service(name).is_enabled, name
-    status, _, body = curl(host, "http://127.0.0.1/healthz", "-H", "Host: localhost")
+    status, _ignored, body = curl(host, "http://127.0.0.1/healthz", "-H", "Host: localhost")
     assert status == 200, body
     result = host.run(f"{MANAGE} celery_roundtrip --timeout 120")
     assert result.rc == 0, result.stdout + result.stderr

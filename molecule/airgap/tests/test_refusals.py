@@ -66,6 +66,7 @@ def assert_nothing_installed(host, out, target=FRESH):
     for role in ("rabbitmq", "django_app", "virtualenv", "uwsgi", "nginx", "celery"):
         assert f"TASK [webstack.django.{role} :" not in out, role
 
+
 def test_tampered_package_fails_naming_it_before_anything_is_installed(host, tmp_path):
     victim = {}
 

@@ -13,7 +13,7 @@ SECRETS = ("molecule-broker-pw-7c1e9a2b4d6f", "MOLECULECOOKIE4F2A9C7E1B3D5F7A9C1
 
 def worker_children(host):
     main = host.check_output("systemctl show -p MainPID --value celery-demo-worker.service").strip()
-    return [p for p in host.process.filter(ppid=int(main))]
+    return list(host.process.filter(ppid=int(main)))
 
 
 def test_worker_and_beat_run_and_are_enabled(host):

@@ -29,13 +29,13 @@ def rerun():
 
 
 def test_healthz_answers_200_through_nginx(host):
-    status, _, body = curl(host, "https://127.0.0.1/healthz", *HOST)
+    status, _ignored, body = curl(host, "https://127.0.0.1/healthz", *HOST)
     assert status == 200
     assert body.startswith("ok 1.0.0")
 
 
 def test_plain_http_redirects_to_https(host):
-    status, headers, _ = curl(host, "http://127.0.0.1/", *HOST)
+    status, headers, _ignored = curl(host, "http://127.0.0.1/", *HOST)
     assert status == 301
     assert header(headers, "Location").startswith("https://")
 
@@ -113,7 +113,7 @@ def test_second_release_switches_and_serves(host):
     assert token in host.file(f"{ROOT}/shared/app.env").content_string
     assert host.file(f"{ROOT}/current").linked_to == f"{ROOT}/releases/2.0.0"
     assert host.file(f"{ROOT}/releases/1.0.0/manage.py").exists
-    _, _, body = curl(host, "https://127.0.0.1/version", *HOST)
+    _ignored, _ignored, body = curl(host, "https://127.0.0.1/version", *HOST)
     assert body.strip() == "2.0.0"
 
 
@@ -123,7 +123,7 @@ def test_broken_release_is_rolled_back_and_the_play_fails(host):
     assert "Release 3.0.0-broken of demo failed its health check" in out
     assert "Rolled back to release 2.0.0" in out
     assert host.file(f"{ROOT}/current").linked_to == f"{ROOT}/releases/2.0.0"
-    status, _, body = curl(host, "https://127.0.0.1/version", *HOST)
+    status, _ignored, body = curl(host, "https://127.0.0.1/version", *HOST)
     assert status == 200 and body.strip() == "2.0.0"
     history = json.loads(host.file(f"{ROOT}/releases.json").content_string)
     assert [h["state"] for h in history if h["id"] == "3.0.0-broken"][-1] == "failed"

@@ -14,13 +14,13 @@ def test_configuration_is_valid(host):
 
 
 def test_static_site_answers_with_its_page(host):
-    status, _, body = curl(host, "http://127.0.0.1/")
+    status, _ignored, body = curl(host, "http://127.0.0.1/")
     assert status == 200
     assert body == "webstack nginx static site\n"
 
 
 def test_static_alias_is_served_by_nginx(host):
-    status, _, body = curl(host, "http://127.0.0.1:8080/static/hello.txt", "-H", "Host: app.test")
+    status, _ignored, body = curl(host, "http://127.0.0.1:8080/static/hello.txt", "-H", "Host: app.test")
     assert status == 200
     assert body == "hello from the static alias\n"
 
@@ -28,28 +28,28 @@ def test_static_alias_is_served_by_nginx(host):
 def test_upstream_location_is_passed_to_uwsgi(host):
     # No application listens on the socket in this scenario: nginx answers 502 itself,
     # which shows the request went to the uwsgi upstream and not to a file.
-    status, _, _ = curl(host, "http://127.0.0.1:8080/anything", "-H", "Host: app.test")
+    status, _ignored, _ignored = curl(host, "http://127.0.0.1:8080/anything", "-H", "Host: app.test")
     assert status == 502
     assert "app_app" in host.file("/etc/nginx/sites-enabled/app.conf").content_string
 
 
 def test_default_site_is_gone(host):
     assert not host.file("/etc/nginx/sites-enabled/default").exists
-    _, _, body = curl(host, "http://127.0.0.1/", "-H", "Host: unknown.test")
+    _ignored, _ignored, body = curl(host, "http://127.0.0.1/", "-H", "Host: unknown.test")
     assert "Welcome to nginx" not in body
 
 
 def test_server_header_has_no_version(host):
-    _, headers, _ = curl(host, "http://127.0.0.1/")
+    _ignored, headers, _ignored = curl(host, "http://127.0.0.1/")
     assert header(headers, "Server") == "nginx"
     # Error pages carry no version either.
-    status, _, body = curl(host, "http://127.0.0.1/no-such-page")
+    status, _ignored, body = curl(host, "http://127.0.0.1/no-such-page")
     assert status == 404
     assert "nginx/" not in body
 
 
 def test_security_headers_are_sent(host):
-    _, headers, _ = curl(host, "http://127.0.0.1/")
+    _ignored, headers, _ignored = curl(host, "http://127.0.0.1/")
     assert header(headers, "X-Content-Type-Options") == "nosniff"
     assert header(headers, "X-Frame-Options") == "DENY"
 
@@ -78,7 +78,6 @@ def test_tls_key_is_private(host):
     key = host.file("/etc/nginx/tls/static.key")
     assert key.user == "root"
     assert key.mode == 0o600
-
 
 
 def tls_handshake(host, version):

@@ -141,5 +141,5 @@ def test_verbose_converge_is_idempotent(rerun):
 
 @pytest.mark.parametrize("secret", [PASSWORD, COOKIE, "molecule%2Fonly", HOSTILE], ids=["password", "cookie", "url", "hostile"])
 def test_verbose_converge_shows_no_secret(rerun, secret):
-    _, out = rerun
+    _ignored, out = rerun
     assert secret not in out

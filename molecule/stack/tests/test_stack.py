@@ -71,7 +71,7 @@ class Load:
 
     def __exit__(self, *exc):
         self.host.run("touch /tmp/load.stop")
-        for _ in range(30):
+        for _ignored in range(30):
             if self.host.file("/tmp/load.done").exists:
                 break
             time.sleep(1)
@@ -93,7 +93,7 @@ def web_versions():
 
 def test_requests_through_the_lb_reach_both_web_hosts(lb):
     served = set()
-    for _ in range(20):
+    for _ignored in range(20):
         status, by, body = fetch(lb, "/healthz")
         assert status == 200 and body == "ok 1.0.0"
         served.add(by)
@@ -101,7 +101,7 @@ def test_requests_through_the_lb_reach_both_web_hosts(lb):
 
 
 def test_static_files_come_through_the_lb(lb):
-    status, _, _ = fetch(lb, "/static/demo/site.css")
+    status, _ignored, _ignored = fetch(lb, "/static/demo/site.css")
     assert status == 200
 
 

@@ -50,13 +50,13 @@ def test_service_running_and_enabled(host):
 
 
 def test_request_through_nginx_reaches_the_app(host):
-    status, _, body = curl(host, "http://127.0.0.1/")
+    status, _ignored, body = curl(host, "http://127.0.0.1/")
     assert status == 200
     assert body.startswith("hello release=1 ")
 
 
 def test_environment_file_and_variables_reach_the_app(host):
-    _, _, body = curl(host, "http://127.0.0.1/")
+    _ignored, _ignored, body = curl(host, "http://127.0.0.1/")
     # systemd's Environment= expands % specifiers: the role escapes them; $ is never expanded.
     assert "greeting=bonjour 100% $HOME ${HOME} " in body
     assert "secret=set" in body
@@ -65,7 +65,7 @@ def test_environment_file_and_variables_reach_the_app(host):
 
 def test_workers_run_as_the_app_user(host):
     uid = host.user("hello").uid
-    _, _, body = curl(host, "http://127.0.0.1/")
+    _ignored, _ignored, body = curl(host, "http://127.0.0.1/")
     assert f"uid={uid}" in body
     for pid in [main_pid(host)] + worker_pids(host):
         assert host.check_output(f"ps -o user= -p {pid}") == "hello"
@@ -134,8 +134,8 @@ def test_reload_after_a_release_switch_serves_the_new_code(host):
         master = main_pid(host)
         assert host.run(f"systemctl reload {SERVICE}").rc == 0
         assert main_pid(host) == master
-        for _ in range(10):
-            _, _, body = curl(host, "http://127.0.0.1/")
+        for _ignored in range(10):
+            _ignored, _ignored, body = curl(host, "http://127.0.0.1/")
             assert body.startswith("hello release=2 "), body
     finally:
         host.run("ln -sfn releases/1 /srv/hello/current.new && mv -T /srv/hello/current.new /srv/hello/current")

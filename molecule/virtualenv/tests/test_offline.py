@@ -17,7 +17,7 @@ def hashed_pins(host):
     pins = {}
     for line in host.file(f"{WHEELHOUSE}/requirements.txt").content_string.splitlines():
         if line and not line.startswith("#"):
-            spec, _ = line.split(" --hash=")
+            spec, _ignored = line.split(" --hash=")
             name, version = spec.split("==")
             pins[canonical(name)] = version
     return pins

@@ -11,7 +11,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.webstack.django.plugins.module_utils import releases
 from ansible_collections.webstack.django.plugins.module_utils.releases import (
     ReleaseError, entry, load_history, plan_prune, rollback_target, valid_release_id)
-from ansible_collections.webstack.django.plugins.modules import django_release
+from ansible_collections.webstack.django.plugins.modules import django_release, django_release_info
 
 
 @pytest.fixture
@@ -289,23 +289,7 @@ def test_keep_below_one_fails_naming_keep(run, root):
     assert result["failed"] is True and result["msg"].startswith("keep")
 
 
-# --- state=info and helpers ---------------------------------------------------------------
-
-def test_info_reports_layout_and_changes_nothing(run, root):
-    deploy(run, root, "r1", "r2")
-    before = (root / "releases.json").read_text()
-    result = run(root=str(root), state="info")
-    assert result["changed"] is False
-    assert result["current"] == "r2" and result["rollback_target"] == "r1"
-    assert result["releases"] == ["r1", "r2", "r3"]
-    assert [e["id"] for e in result["history"]] == ["r1", "r2"]
-    assert (root / "releases.json").read_text() == before
-
-
-def test_info_on_empty_root(run, tmp_path):
-    result = run(root=str(tmp_path), state="info")
-    assert result["changed"] is False
-    assert result["current"] is None and result["history"] == [] and result["releases"] == []
+# --- helpers -----------------------------------------------------------------------------
 
 
 def test_state_current_requires_release(run, root):
@@ -341,3 +325,39 @@ def test_owner_and_group_apply_to_history_file(run, root):
     assert stat.st_mode & 0o777 == 0o644
     assert run(root=str(root), release="r1", state="current", owner=owner,
                group=group)["changed"] is False
+
+
+# --- django_release_info ------------------------------------------------------------------
+
+def info(capsys, **args):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            django_release_info.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_info_reports_layout_and_changes_nothing(run, root, capsys):
+    deploy(run, root, "r1", "r2")
+    capsys.readouterr()
+    before = (root / "releases.json").read_text()
+    result = info(capsys, root=str(root))
+    assert result["changed"] is False
+    assert result["current"] == "r2" and result["rollback_target"] == "r1"
+    assert result["releases"] == ["r1", "r2", "r3"]
+    assert [e["id"] for e in result["history"]] == ["r1", "r2"]
+    assert (root / "releases.json").read_text() == before
+
+
+def test_info_on_empty_root(tmp_path, capsys):
+    result = info(capsys, root=str(tmp_path))
+    assert result["changed"] is False
+    assert result["current"] is None and result["history"] == [] and result["releases"] == []
+
+
+def test_info_on_a_missing_root_fails_naming_it(tmp_path, capsys):
+    result = info(capsys, root=str(tmp_path / "nope"))
+    assert result["failed"] and result["msg"].startswith("root:")
+
+
+def test_info_is_not_a_state_of_django_release(run, root):
+    assert run(root=str(root), state="info")["failed"] is True

@@ -57,7 +57,7 @@ def test_a_clean_archive_passes(tmp_path):
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_archives_are_refused_naming_the_member(tmp_path, case):
     members, expected = HOSTILE[case]
-    _, errors = inspect(make_archive(tmp_path / "r.tar.gz", members), ["requirements.txt"])
+    _ignored, errors = inspect(make_archive(tmp_path / "r.tar.gz", members), ["requirements.txt"])
     assert any(expected in error for error in errors), errors
 
 

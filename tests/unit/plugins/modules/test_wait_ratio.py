@@ -90,7 +90,10 @@ def test_process_tree_from_proc(proc):
 
 def test_cpu_meter_counts_new_processes_whole_and_keeps_ended_ones(proc):
     proc, write = proc
-    pids = lambda: wait_ratio.descendants(10, wait_ratio.ppid_map(str(proc)))  # noqa: E731
+
+    def pids():
+        return wait_ratio.descendants(10, wait_ratio.ppid_map(str(proc)))
+
     meter = wait_ratio.CpuMeter(pids, str(proc), clock_ticks=100)
     meter.start()
     write(11, 10, 150)                     # +50
@@ -232,7 +235,6 @@ def test_bad_options_fail_before_any_load(run, args, message):
 
 
 # --- a real measurement -----------------------------------------------------------------------
-
 
 
 @pytest.fixture(scope="module")
