@@ -63,8 +63,12 @@ def assert_nothing_installed(host, out, target=FRESH):
     assert not host.file("/srv/demo").exists
     assert not host.file("/etc/apt/sources.list.d/webstack-bundle.list").exists
     assert not host.file("/etc/apt/apt.conf.d/50webstack-bundle").exists
+    # The preflight play reads every role's inputs first (changing nothing); after it, no role
+    # task may have started before the bundle was refused.
+    assert "PLAY [Check every input before any host changes]" in out
+    after = out.split("PLAY [Use the offline bundle]", 1)[1]
     for role in ("rabbitmq", "django_app", "virtualenv", "uwsgi", "nginx", "celery"):
-        assert f"TASK [webstack.django.{role} :" not in out, role
+        assert f"TASK [webstack.django.{role} :" not in after, role
 
 
 def test_tampered_package_fails_naming_it_before_anything_is_installed(host, tmp_path):
