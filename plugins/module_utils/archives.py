@@ -89,9 +89,8 @@ def _open(path):
         raise ArchiveError("%s cannot be read as a tar archive: %s" % (path, exc))
 
 
-def inspect(path, required=()):
-    """Return (members, errors): the member list and every reason to refuse the archive."""
-    archive = _open(path)
+def _check(archive, path, required):
+    """(members, errors) of an open archive: every reason to refuse it."""
     errors = []
     links = set()
     names = set()
@@ -99,8 +98,6 @@ def inspect(path, required=()):
         members = archive.getmembers()
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise ArchiveError("%s is truncated or corrupt: %s" % (path, exc))
-    finally:
-        archive.close()
     for member in members:
         errors.extend(_member_errors(member, links))
         path_in = _normal(member.name)
@@ -114,20 +111,32 @@ def inspect(path, required=()):
     return members, errors
 
 
+def inspect(path, required=()):
+    """Return (members, errors): the member list and every reason to refuse the archive."""
+    with _open(path) as archive:
+        return _check(archive, path, required)
+
+
 def unpack(path, dest, required=(), owner=None, group=None):
     """Unpack into dest, atomically; dest must not exist yet. Raises ArchiveError."""
-    members, errors = inspect(path, required)
-    if errors:
-        raise ArchiveError("%s: %s" % (path, "; ".join(errors)))
+    with _open(path) as archive:
+        members, errors = _check(archive, path, required)
+        if errors:
+            raise ArchiveError("%s: %s" % (path, "; ".join(errors)))
+        _extract(archive, members, path, dest, owner, group)
+    return members
+
+
+def _extract(archive, members, path, dest, owner, group):
+    """Extract the checked members into a hidden directory, then rename it to dest."""
     parent, base = os.path.split(dest.rstrip("/"))
     partial = os.path.join(parent, ".%s.partial" % base)
     if os.path.lexists(partial):
         shutil.rmtree(partial)
     os.mkdir(partial, 0o755)
     try:
-        with tarfile.open(path, "r:gz") as archive:
-            kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-            archive.extractall(partial, members=members, **kwargs)
+        kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(partial, members=members, **kwargs)
         if owner is not None or group is not None:
             uid = -1 if owner is None else owner
             gid = -1 if group is None else group
@@ -141,4 +150,3 @@ def unpack(path, dest, required=(), owner=None, group=None):
         if isinstance(exc, (tarfile.TarError, OSError, EOFError)):
             raise ArchiveError("%s could not be unpacked: %s" % (path, exc))
         raise
-    return members

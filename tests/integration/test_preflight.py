@@ -8,6 +8,7 @@ case refused with the variable named. The real playbooks stop the whole run on o
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -128,7 +129,7 @@ def _archive(path, members=(("requirements.txt", b"Django\n"),)):
         for name, data in members:
             info = tarfile.TarInfo(name)
             info.size = len(data)
-            archive.addfile(info, __import__("io").BytesIO(data))
+            archive.addfile(info, io.BytesIO(data))
     return str(path)
 
 
