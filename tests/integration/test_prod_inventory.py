@@ -33,7 +33,7 @@ def run(tool, *args):
 def test_graph_needs_no_vault_password():
     result = run("ansible-inventory", "-i", INVENTORY, "--graph")
     assert result.returncode == 0, result.stderr
-    for group in ("@lb", "@web", "@worker", "@broker"):
+    for group in ("@lb", "@web", "@worker", "@broker", "@db"):
         assert group in result.stdout
 
 
@@ -41,8 +41,8 @@ def test_fleet_shape():
     result = run("ansible-inventory", "-i", INVENTORY, "--list", "--export")
     assert result.returncode == 0, result.stderr
     groups = json.loads(result.stdout)
-    assert {g: len(groups[g]["hosts"]) for g in ("lb", "web", "worker", "broker")} == {
-        "lb": 1, "web": 3, "worker": 2, "broker": 3}
+    assert {g: len(groups[g]["hosts"]) for g in ("lb", "web", "worker", "broker", "db")} == {
+        "lb": 1, "web": 3, "worker": 2, "broker": 3, "db": 2}
     assert groups.get("ungrouped", {}).get("hosts", []) == []
 
 
@@ -57,7 +57,8 @@ def test_secrets_decrypt_with_the_documented_password():
     # debug runs on the controller: no connection to the example hosts is made.
     result = run("ansible", "-i", INVENTORY, "broker2.example.internal", "-m", "ansible.builtin.debug",
                  "-a", "msg={{ (vault_rabbitmq_erlang_cookie is match('^[A-Za-z0-9]+$')) and "
-                       "(django_app_secret_key | length >= 50) and rabbitmq_apps[0].password | length > 0 }}",
+                       "(django_app_secret_key | length >= 50) and rabbitmq_apps[0].password | length > 0 and postgresql_apps[0].password | length >= 12 and "
+                       "postgresql_replication_password | length >= 12 }}",
                  "--vault-password-file", EXAMPLE_PASSWORD)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r'"?msg"?: true', result.stdout), result.stdout

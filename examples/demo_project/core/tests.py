@@ -311,6 +311,28 @@ class ViewTests(TestCase):
             self.assertTrue(Path(root, "admin", "css", "base.css").is_file())
 
 
+class RecordsApiTests(TestCase):
+    def test_off_by_default(self):
+        self.assertFalse(settings.RECORDS_API)
+        self.assertEqual(self.client.post("/records/a").status_code, 404)
+        self.assertEqual(self.client.get("/records/a").status_code, 404)
+
+    @override_settings(RECORDS_API=True)
+    def test_post_creates_once_and_get_reads(self):
+        self.assertEqual(self.client.get("/records/w-1").status_code, 404)
+        self.assertEqual(self.client.post("/records/w-1").status_code, 201)
+        self.assertEqual(self.client.post("/records/w-1").status_code, 200)
+        body = self.client.get("/records/w-1").json()
+        self.assertEqual(body["key"], "w-1")
+        self.assertEqual(TaskRecord.objects.filter(key="w-1").count(), 1)
+
+    @override_settings(RECORDS_API=True)
+    def test_bad_keys_and_methods(self):
+        self.assertEqual(self.client.post("/records/" + "x" * 201).status_code, 404)
+        self.assertEqual(self.client.post("/records/a%20b").status_code, 404)
+        self.assertEqual(self.client.put("/records/a").status_code, 405)
+
+
 class TaskTests(TestCase):
     def test_add_direct_and_eager(self):
         self.assertTrue(settings.CELERY_TASK_ALWAYS_EAGER)

@@ -1,17 +1,23 @@
 import hashlib
 import json
+import re
 import time
 
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
+
+from .models import TaskRecord
 
 CPU_DEFAULT_N = 25_000  # ~2-3 ms of pure Python on a current x86 core
 CPU_MAX_N = 1_000_000
+RECORD_KEY = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 
 def _text(body, status=200):
@@ -90,3 +96,26 @@ def io(request):
 @require_safe
 def index(request):
     return render(request, "core/index.html", {"release": settings.RELEASE_ID})
+
+
+def _record_json(obj, status=200):
+    return JsonResponse({"key": obj.key, "value": obj.value, "count": obj.count,
+                         "executions": obj.executions}, status=status)
+
+
+@never_cache
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def records(request, key):
+    """GET reads the TaskRecord `key`; POST creates it if missing. Answers only after the
+    transaction committed. Off (404) unless settings.RECORDS_API."""
+    if not settings.RECORDS_API or not RECORD_KEY.match(key):
+        raise Http404("no such record")
+    if request.method == "POST":
+        with transaction.atomic():
+            obj, created = TaskRecord.objects.get_or_create(key=key)
+        return _record_json(obj, status=201 if created else 200)
+    try:
+        return _record_json(TaskRecord.objects.get(key=key))
+    except TaskRecord.DoesNotExist:
+        raise Http404("no such record") from None

@@ -58,6 +58,10 @@ MIDDLEWARE = [
 if env_bool("DEMO_SERVED_BY", default=False):
     MIDDLEWARE.insert(0, "core.middleware.served_by")
 
+# DEMO_RECORDS_API=1 turns on /records/<key> (GET reads, POST writes a TaskRecord without a
+# CSRF token): for tests of a fleet sharing one database. Off by default.
+RECORDS_API = env_bool("DEMO_RECORDS_API", default=False)
+
 ROOT_URLCONF = "demo.urls"
 WSGI_APPLICATION = "demo.wsgi.application"
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("cpu", views.cpu, name="cpu"),
     path("io", views.io, name="io"),
     path("version", views.version, name="version"),
+    path("records/<str:key>", views.records, name="records"),
     path("admin/", admin.site.urls),
 ]

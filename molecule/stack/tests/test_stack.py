@@ -1,9 +1,11 @@
-"""The fleet: a load balancer, two web hosts, a worker and a three-node RabbitMQ cluster.
+"""The fleet: a load balancer, two web hosts, a worker, a three-node RabbitMQ cluster and one
+PostgreSQL host that every app host shares.
 
-The tests run in file order and change the fleet as they go: release 2.0.0 is rolled out
-under load, then the broken 3.0.0 is tried under load, then rollback.yml returns every host
-to 1.0.0, then site.yml repairs a broken nginx site while it deploys 2.0.0 again, and last a
-broker node is stopped.
+The tests run in file order and change the fleet as they go: release 2.0.0 (which brings a
+migration) is rolled out under load, then the broken 3.0.0 is tried under load, then
+rollback.yml refuses to return to 1.0.0 past that migration and returns every host to it when
+told to ignore the schema, then site.yml repairs a broken nginx site while it deploys 2.0.0
+again, PostgreSQL restarts under a write loop, and last a broker node is stopped.
 """
 
 import json
@@ -22,6 +24,7 @@ testinfra_hosts = ["webstack-stack-lb"]
 
 WEB = ["webstack-stack-web1", "webstack-stack-web2"]
 BROKERS = ["webstack-stack-broker1", "webstack-stack-broker2", "webstack-stack-broker3"]
+DB = "webstack-stack-db"
 MANAGE = "/srv/demo/bin/manage"
 SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLAYBOOKS = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks")
@@ -113,6 +116,35 @@ def test_brokers_form_one_cluster_with_a_quorum_queue():
     assert {"name": "celery", "type": "quorum"} in json.loads(queues)
 
 
+def record(host, key, method="GET"):
+    """A /records/<key> request on a host's own nginx; returns (status, body as dict or None)."""
+    out = host.check_output(
+        f"curl -s --max-time 10 -X {method} -H 'Host: demo.test' -w '\\n%{{http_code}}' "
+        f"http://127.0.0.1/records/{key}")
+    body, _ignored, status = out.rpartition("\n")
+    return int(status), (json.loads(body) if body.startswith("{") else None)
+
+
+def test_every_app_host_uses_the_one_database():
+    """A row written through web1 is read through web2, over PostgreSQL on the db host."""
+    status, _ignored = record(other(WEB[0]), "shared-row", method="POST")
+    assert status == 201
+    status, body = record(other(WEB[1]), "shared-row")
+    assert status == 200 and body["key"] == "shared-row"
+    env = other(WEB[1]).file("/srv/demo/shared/app.env").content_string
+    assert "DATABASE_URL='postgres://demo:" in env and "@webstack-stack-db:5432/demo'" in env
+
+
+def test_a_task_on_the_worker_writes_rows_the_web_side_reads():
+    other(WEB[0]).check_output(f"{MANAGE} enqueue_records --prefix fleet --count 5")
+    web2 = other(WEB[1])
+    for _ignored in range(60):
+        if all(record(web2, f"fleet-{i}")[0] == 200 for i in range(5)):
+            break
+        time.sleep(1)
+    assert [record(web2, f"fleet-{i}")[1]["executions"] for i in range(5)] == [1] * 5
+
+
 def test_celery_round_trip_from_a_web_host():
     result = other(WEB[0]).run(f"{MANAGE} celery_roundtrip --timeout 60")
     assert result.rc == 0, result.stdout + result.stderr
@@ -134,6 +166,20 @@ def test_rolling_deploy_under_load_fails_no_request(lb):
     assert "roundtrip ok" in other(WEB[1]).check_output(f"{MANAGE} celery_roundtrip --timeout 60")
 
 
+def test_the_migration_ran_exactly_once_on_the_first_web_host():
+    # 2.0.0's migration counts its own runs in this row: one run across three app hosts.
+    status, body = record(other(WEB[1]), "migration-0002")
+    assert status == 200 and body["executions"] == 1
+
+
+def test_a_backup_was_taken_before_the_migration():
+    db = other(DB)
+    dumps = db.check_output("ls /srv/demo/shared/backups").split()
+    assert len(dumps) == 1 and dumps[0].startswith("2.0.0-") and dumps[0].endswith(".dump"), dumps
+    listing = db.check_output(f"pg_restore --list /srv/demo/shared/backups/{dumps[0]}")
+    assert "TABLE DATA public core_taskrecord" in listing
+
+
 def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(lb):
     with Load(lb) as load:
         rc, out = fleet_playbook("deploy.yml", "-e", "demo_release=3.0.0-broken")
@@ -147,9 +193,20 @@ def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(lb):
     assert not other(WEB[1]).file("/srv/demo/releases/3.0.0-broken").exists
 
 
+def test_rollback_past_a_migration_is_refused_naming_it():
+    rc, out = fleet_playbook("rollback.yml")
+    assert rc != 0
+    text = " ".join(out.split())
+    assert "Release 1.0.0 does not know these migrations, applied in the database: core.0002_release_2_marker" in text
+    assert "webstack_rollback_ignore_schema=true" in text
+    assert "TASK [Take this host out of the load balancers]" not in out
+    assert web_versions() == {name: "2.0.0" for name in WEB}
+
+
 def test_rollback_returns_every_host_to_the_previous_release(lb):
+    ignore = ("-e", "webstack_rollback_ignore_schema=true")
     with Load(lb) as load:
-        rc, out = fleet_playbook("rollback.yml")
+        rc, out = fleet_playbook("rollback.yml", *ignore)
     assert rc == 0, out[-4000:]
     assert [r for r in load.results() if r[0] != "200"] == []
     assert web_versions() == {name: "1.0.0" for name in WEB}
@@ -157,7 +214,7 @@ def test_rollback_returns_every_host_to_the_previous_release(lb):
     assert worker.file("/srv/demo/current").linked_to == "/srv/demo/releases/1.0.0"
     # Naming the release makes a second run a no-op on every host: no new history entry.
     histories = {name: other(name).file("/srv/demo/releases.json").content_string for name in WEB}
-    rc, out = fleet_playbook("rollback.yml", "-e", "webstack_rollback_release=1.0.0")
+    rc, out = fleet_playbook("rollback.yml", "-e", "webstack_rollback_release=1.0.0", *ignore)
     assert rc == 0, out[-3000:]
     assert {name: other(name).file("/srv/demo/releases.json").content_string for name in WEB} == histories
     assert web_versions() == {name: "1.0.0" for name in WEB}
@@ -188,6 +245,30 @@ def test_rerun_repairs_a_broken_nginx_site(lb):
     assert "failed its health check" not in out
     assert "return 418" not in web.file(site).content_string
     assert web_versions() == {name: "2.0.0" for name in WEB}
+
+
+def test_a_database_restart_loses_no_acknowledged_row(lb):
+    """A bounded write loop through the lb (at most 400 POSTs or 120 s) while PostgreSQL
+    restarts: some writes may fail, but every one answered 2xx is stored."""
+    loop = ("rm -f /tmp/writes.log; end=$((SECONDS+120)); "
+            "for i in $(seq 1 400); do [ $SECONDS -ge $end ] && break; "
+            "code=$(curl -s -o /dev/null --max-time 10 -X POST -H 'Host: demo.test' -w '%{http_code}' "
+            "http://127.0.0.1/records/pgw-$i); echo \"$i $code\" >> /tmp/writes.log; sleep 0.05; done; "
+            "touch /tmp/writes.done")
+    lb.run("rm -f /tmp/writes.done")
+    lb.run(f"nohup bash -c {shlex.quote(loop)} >/dev/null 2>&1 &")
+    time.sleep(3)
+    other(DB).check_output("systemctl restart postgresql")
+    for _ignored in range(150):
+        if lb.file("/tmp/writes.done").exists:
+            break
+        time.sleep(1)
+    writes = [line.split() for line in lb.file("/tmp/writes.log").content_string.splitlines()]
+    acked = [key for key, code in writes if code in ("200", "201")]
+    assert len(writes) >= 100 and len(acked) >= 50, writes[:5]
+    check = ("for i in " + " ".join(acked) + "; do code=$(curl -s -o /dev/null -H 'Host: demo.test' "
+             "-w '%{http_code}' http://127.0.0.1/records/pgw-$i); [ \"$code\" = 200 ] || echo $i; done")
+    assert other(WEB[1]).check_output(check).split() == []
 
 
 def test_round_trips_continue_with_one_broker_stopped():
