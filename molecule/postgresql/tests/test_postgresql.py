@@ -159,10 +159,16 @@ def test_the_standby_is_in_recovery_and_the_primary_is_not(primary, standby):
 
 
 def test_the_standby_streams_through_its_slot(primary):
-    slots = superuser(primary, "SELECT slot_name, slot_type, active FROM pg_replication_slots")
-    assert slots.stdout.split() == ["webstack_pg_standby|physical|t"]
-    senders = superuser(primary, "SELECT usename, state FROM pg_stat_replication")
-    assert senders.stdout.split() == ["replicator|streaming"]
+    # testinfra runs the per-host tests (the restarts among them) first: allow a reconnection.
+    slots = senders = None
+    for _ignored in range(30):
+        slots = superuser(primary, "SELECT slot_name, slot_type, active FROM pg_replication_slots").stdout.split()
+        senders = superuser(primary, "SELECT usename, state FROM pg_stat_replication").stdout.split()
+        if slots == ["webstack_pg_standby|physical|t"] and senders == ["replicator|streaming"]:
+            break
+        time.sleep(1)
+    assert slots == ["webstack_pg_standby|physical|t"]
+    assert senders == ["replicator|streaming"]
 
 
 def test_a_row_written_on_the_primary_is_read_on_the_standby(primary, standby):
