@@ -4,6 +4,8 @@ import os
 import shlex
 import time
 
+from urllib.parse import quote
+
 import pytest
 import testinfra
 
@@ -18,6 +20,16 @@ STANDBY = "webstack-pg-standby"
 PASSWORD = "molecule-only-pg-pw-3c9e1a7b"
 OTHER_PASSWORD = "molecule/only:other@pw-8f2d51"
 REPLICATION_PASSWORD = "molecule-only-repl-pw-6b0d42e1"
+PROMOTE = """
+- name: Promote the standby
+  hosts: webstack-pg-standby
+  gather_facts: false
+  tasks:
+    - name: Promote it
+      ansible.builtin.include_role:
+        name: webstack.django.postgresql
+        tasks_from: promote
+"""
 SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -46,7 +58,6 @@ def version(host):
 
 
 def url(user, password, host, database):
-    from urllib.parse import quote
     return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:5432/{database}"
 
 
@@ -226,3 +237,23 @@ def test_the_service_comes_back_after_a_restart(host):
         time.sleep(1)
     assert ready.rc == 0
     assert host.service(unit).is_running
+
+
+# Last: it ends the replication.
+def test_promote_makes_the_standby_a_writable_primary_and_the_role_then_refuses_to_wipe_it(standby, tmp_path):
+    play = tmp_path / "promote.yml"
+    play.write_text(PROMOTE)
+    rc, out = playbook(str(play))
+    assert rc == 0, out
+    assert "changed=1" in out, out
+    assert superuser(standby, "SELECT pg_is_in_recovery()").stdout.strip() == "f"
+    write = psql(standby, url("demo", PASSWORD, "127.0.0.1", "demo"), "CREATE TABLE molecule_promoted (v text)")
+    assert write.rc == 0, write.stderr
+    rc, out = playbook(str(play))
+    assert rc == 0, out
+    assert "changed=0" in out, out
+    # postgresql_primary is still set for it: the main entry point stops instead of cloning again.
+    rc, out = playbook(os.path.join(SCENARIO, "converge.yml"))
+    assert rc != 0
+    assert "webstack-pg-standby was promoted (no standby.signal)" in " ".join(out.split()), out
+    assert superuser(standby, "SELECT count(*) FROM molecule_promoted", database="demo").stdout.strip() == "0"
