@@ -42,7 +42,7 @@ def test_apt_reads_only_the_bundle(host):
 
 def test_packages_are_the_bundles_versions(host):
     debs = manifest()["apt"]["packages"]
-    for name in ("nginx", "rabbitmq-server", "python3-venv", "erlang-base"):
+    for name in ("nginx", "rabbitmq-server", "python3-venv", "erlang-base", "postgresql", "python3-psycopg2"):
         version = host.check_output(f"dpkg-query --show --showformat '${{Version}}' {name}")
         assert version == debs[name], name
 
@@ -51,6 +51,14 @@ def test_healthz_answers_200_through_nginx(host):
     status, _ignored, body = curl(host, "http://127.0.0.1/healthz", "-H", "Host: localhost")
     assert status == 200, body
     assert body.startswith("ok "), body
+
+
+def test_the_app_uses_postgresql_from_the_bundle(host):
+    env = host.file("/srv/demo/shared/app.env").content_string
+    assert "DATABASE_URL='postgres://demo:" in env and "@127.0.0.1:5432/demo'" in env
+    tables = host.check_output("runuser -u postgres -- psql -At -d demo -c "
+                               "\"SELECT count(*) FROM django_migrations WHERE app = 'core'\"")
+    assert int(tables) >= 1
 
 
 def test_celery_task_round_trip(host):
@@ -90,7 +98,8 @@ def secrets():
     scenario = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with open(os.path.join(scenario, "molecule.yml")) as handle:
         values = yaml.safe_load(handle)["provisioner"]["inventory"]["group_vars"]["all"]
-    return [values[k] for k in ("django_app_secret_key", "demo_broker_password", "rabbitmq_erlang_cookie")]
+    return [values[k] for k in ("django_app_secret_key", "demo_broker_password", "rabbitmq_erlang_cookie")] + [
+        values["postgresql_apps"][0]["password"]]
 
 
 def test_full_converge_at_vvv_prints_no_secret(host):
@@ -100,7 +109,7 @@ def test_full_converge_at_vvv_prints_no_secret(host):
     assert leaked == [], f"secrets in the -vvv output: {leaked}"
 
 
-SERVICES = ("nginx", "uwsgi-demo", "rabbitmq-server", "celery-demo-worker", "celery-demo-beat")
+SERVICES = ("nginx", "uwsgi-demo", "rabbitmq-server", "postgresql", "celery-demo-worker", "celery-demo-beat")
 
 
 def test_restarted_host_comes_back_with_every_service(host):
