@@ -174,6 +174,7 @@ def test_the_migration_ran_exactly_once_on_the_first_web_host():
 
 def test_a_backup_was_taken_before_the_migration():
     db = other(DB)
+    # The first deploy met an empty database: nothing to back up then.
     dumps = db.check_output("ls /srv/demo/shared/backups").split()
     assert len(dumps) == 1 and dumps[0].startswith("2.0.0-") and dumps[0].endswith(".dump"), dumps
     listing = db.check_output(f"pg_restore --list /srv/demo/shared/backups/{dumps[0]}")
