@@ -249,10 +249,10 @@ def test_rerun_repairs_a_broken_nginx_site(lb):
 
 
 def test_a_database_restart_loses_no_acknowledged_row(lb):
-    """A bounded write loop through the lb (at most 400 POSTs or 120 s) while PostgreSQL
+    """A bounded write loop through the lb (at most 250 POSTs or 90 s) while PostgreSQL
     restarts: some writes may fail, but every one answered 2xx is stored."""
-    loop = ("rm -f /tmp/writes.log; end=$((SECONDS+120)); "
-            "for i in $(seq 1 400); do [ $SECONDS -ge $end ] && break; "
+    loop = ("rm -f /tmp/writes.log; end=$((SECONDS+90)); "
+            "for i in $(seq 1 250); do [ $SECONDS -ge $end ] && break; "
             "code=$(curl -s -o /dev/null --max-time 10 -X POST -H 'Host: demo.test' -w '%{http_code}' "
             "http://127.0.0.1/records/pgw-$i); echo \"$i $code\" >> /tmp/writes.log; sleep 0.05; done; "
             "touch /tmp/writes.done")
@@ -260,7 +260,7 @@ def test_a_database_restart_loses_no_acknowledged_row(lb):
     lb.run(f"nohup bash -c {shlex.quote(loop)} >/dev/null 2>&1 &")
     time.sleep(3)
     other(DB).check_output("systemctl restart postgresql")
-    for _ignored in range(150):
+    for _ignored in range(120):
         if lb.file("/tmp/writes.done").exists:
             break
         time.sleep(1)
