@@ -60,6 +60,11 @@ CASES = {
                         r"postgresql_settings: unknown setting: shared_buffer"),
     "bad setting value": ({"postgresql_settings": {"max_connections": 1}},
                           r"postgresql_settings\.max_connections: 1 is out of range"),
+    "tls cert without key": ({"postgresql_tls_cert": "/etc/hostname", "postgresql_tls_ca": "/etc/hostname"},
+                             r"postgresql_tls_cert is set .*postgresql_tls_key and postgresql_tls_ca\s+are required"),
+    "tls cert file missing": ({"postgresql_tls_cert": "/nonexistent/server.crt", "postgresql_tls_key": "/etc/hostname",
+                               "postgresql_tls_ca": "/etc/hostname"},
+                              r"postgresql_tls_cert: /nonexistent/server\.crt is not a file on the controller"),
 }
 
 

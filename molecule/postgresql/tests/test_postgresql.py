@@ -20,6 +20,8 @@ STANDBY = "webstack-pg-standby"
 PASSWORD = "molecule-only-pg-pw-3c9e1a7b"
 OTHER_PASSWORD = "molecule/only:other@pw-8f2d51"
 REPLICATION_PASSWORD = "molecule-only-repl-pw-6b0d42e1"
+# TLS is on in this scenario (molecule.yml, prepare.yml): the role puts the CA here on every db host.
+CA = "/etc/ssl/webstack/postgresql-ca.crt"
 PROMOTE = """
 - name: Promote the standby
   hosts: webstack-pg-standby
@@ -57,8 +59,17 @@ def version(host):
     return host.check_output("ls /etc/postgresql").split()[0]
 
 
-def url(user, password, host, database):
-    return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:5432/{database}"
+def url(user, password, host, database, sslmode=None):
+    """A connection URI; by default verify-full against the CA for a host name (the certificate
+    names the containers), require (TLS, no name to verify) for an address."""
+    if sslmode is None:
+        sslmode = "require" if host[0].isdigit() else "verify-full"
+    query = f"?sslmode={sslmode}" + (f"&sslrootcert={CA}" if sslmode.startswith("verify") else "")
+    return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:5432/{database}{query}"
+
+
+def address(host):
+    return host.ansible("setup", "gather_subset=!all,network")["ansible_facts"]["ansible_default_ipv4"]["address"]
 
 
 def psql(host, conninfo, sql):
@@ -82,6 +93,50 @@ def test_app_logs_in_over_tcp_from_the_other_container(standby):
     result = psql(standby, url("demo", PASSWORD, PRIMARY, "demo"), "SELECT current_user, current_database(), inet_server_addr() IS NOT NULL")
     assert result.rc == 0, result.stderr
     assert result.stdout.strip() == "demo|demo|t"
+
+
+def test_an_app_connects_over_verified_tls(standby):
+    result = psql(standby, f"postgresql://demo:{PASSWORD}@{PRIMARY}/demo?sslmode=verify-full&sslrootcert={CA}",
+                  "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "t"
+
+
+def test_a_connection_without_tls_is_refused(standby, primary):
+    for host, target in ((standby, PRIMARY), (primary, "127.0.0.1")):
+        result = psql(host, url("demo", PASSWORD, target, "demo", sslmode="disable"), "SELECT 1")
+        assert result.rc != 0
+        assert "no pg_hba.conf entry" in result.stderr and "no encryption" in result.stderr, result.stderr
+
+
+def test_verify_full_refuses_a_name_the_certificate_does_not_carry(standby, primary):
+    result = psql(standby, url("demo", PASSWORD, address(primary), "demo", sslmode="verify-full"), "SELECT 1")
+    assert result.rc != 0
+    assert "does not match host name" in result.stderr, result.stderr
+
+
+def test_tls_settings(host):
+    assert superuser(host, "SHOW ssl").stdout.strip() == "on"
+    assert superuser(host, "SHOW ssl_min_protocol_version").stdout.strip() == "TLSv1.2"
+    assert superuser(host, "SHOW ssl_cert_file").stdout.strip() == f"/etc/postgresql/{version(host)}/main/webstack-server.crt"
+
+
+def test_pg_hba_admits_tcp_over_tls_only(host):
+    types = superuser(host, "SELECT DISTINCT type FROM pg_hba_file_rules ORDER BY 1")
+    assert types.rc == 0, types.stderr
+    assert types.stdout.split() == ["hostssl", "local"]
+
+
+def test_the_private_key_is_private_to_postgres_and_the_ca_is_installed(host):
+    key = host.file(f"/etc/postgresql/{version(host)}/main/webstack-server.key")
+    assert key.mode == 0o600
+    assert key.user == "postgres"
+    cert = host.file(f"/etc/postgresql/{version(host)}/main/webstack-server.crt")
+    assert cert.mode == 0o644
+    ca = host.file(CA)
+    assert ca.mode == 0o644
+    assert ca.user == "root"
+    assert "BEGIN CERTIFICATE" in ca.content_string
 
 
 def test_a_password_with_reserved_characters_logs_in(standby):
@@ -151,10 +206,9 @@ def test_settings_are_what_the_filter_computes_for_the_host(host, facts):
 
 
 def test_the_server_listens_on_its_address_and_loopback_only(host):
-    address = host.ansible("setup", "gather_subset=!all,network")["ansible_facts"]["ansible_default_ipv4"]["address"]
     out = host.check_output("ss -Hltn 'sport = :5432'")
     addresses = {line.split()[3].rsplit(":", 1)[0] for line in out.splitlines() if line.strip()}
-    assert addresses == {"127.0.0.1", address}
+    assert addresses == {"127.0.0.1", address(host)}
 
 
 def test_pg_hba_has_no_line_for_all_but_the_superusers_local_one(host):
@@ -180,6 +234,18 @@ def test_the_standby_streams_through_its_slot(primary):
         time.sleep(1)
     assert slots == ["webstack_pg_standby|physical|t"]
     assert senders == ["replicator|streaming"]
+
+
+def test_the_replication_connection_uses_verified_tls(primary, standby):
+    ssl = ""
+    for _ignored in range(30):
+        ssl = superuser(primary, "SELECT ssl FROM pg_stat_ssl JOIN pg_stat_replication USING (pid)").stdout.strip()
+        if ssl == "t":
+            break
+        time.sleep(1)
+    assert ssl == "t"
+    conninfo = superuser(standby, "SHOW primary_conninfo").stdout
+    assert "sslmode='verify-full'" in conninfo and f"sslrootcert='{CA}'" in conninfo, conninfo
 
 
 def test_a_row_written_on_the_primary_is_read_on_the_standby(primary, standby):
@@ -224,6 +290,15 @@ def test_verbose_converge_is_idempotent(rerun):
 def test_verbose_converge_shows_no_secret(rerun, secret):
     _ignored, out = rerun
     assert secret not in out
+
+
+def test_verbose_converge_shows_no_private_key(rerun):
+    _ignored, out = rerun
+    path = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "tls", "server.key")
+    with open(path, encoding="ascii") as key:
+        body = [line.strip() for line in key if len(line.strip()) >= 16 and not line.startswith("-----")]
+    assert body
+    assert not any(line in out for line in body)
 
 
 def test_the_service_comes_back_after_a_restart(host):
