@@ -5,10 +5,9 @@ import sys
 
 
 def main():
-    # `manage.py test` runs with the test settings (eager Celery, in-memory
-    # SQLite, a throwaway secret) unless DJANGO_SETTINGS_MODULE says otherwise.
-    default = "demo.settings_test" if sys.argv[1:2] == ["test"] else "demo.settings"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default)
+    # Tests run with DJANGO_SETTINGS_MODULE=demo.settings_test (eager Celery,
+    # in-memory SQLite, a throwaway secret).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:

@@ -196,8 +196,8 @@ def plan(root, state, release=None, keep=5, note=None, failed=False, at=None):
             raise ReleaseError("no release to roll back from: %s/current does not exist" % root)
         target = release or rollback_target(history, current)
         if target is None:
-            raise ReleaseError("no previous release to roll back to from %s in %s; pass release"
-                               % (current, history_path(root)))
+            raise ReleaseError("no previous release to roll back to from %s: %s records none "
+                               "(name one with the release option)" % (current, history_path(root)))
         _require_on_disk(root, target, on_disk)
         if target != current:
             result["target"] = target

@@ -124,7 +124,18 @@ def _preflight_copy(tmp_path):
     return str(path)
 
 
-def _archive(path, members=(("requirements.txt", b"Django\n"),)):
+# A release archive laid out the way `startproject` writes a project (docs/app-contract.md).
+PROJECT = (
+    ("requirements.txt", b"Django\n"),
+    ("manage.py", b"import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n"),
+    ("mysite/__init__.py", b""),
+    ("mysite/settings.py", b"WSGI_APPLICATION = 'mysite.wsgi.application'\n"),
+    ("mysite/wsgi.py", b"application = object()\n"),
+    ("mysite/celery.py", b"app = object()\n"),
+)
+
+
+def _archive(path, members=PROJECT):
     with tarfile.open(path, "w:gz") as archive:
         for name, data in members:
             info = tarfile.TarInfo(name)

@@ -24,6 +24,7 @@ def test_demo_project_django_test_suite():
         if not k.startswith(("DJANGO_", "CELERY_")) and k != "DATABASE_URL"
     }
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["DJANGO_SETTINGS_MODULE"] = "demo.settings_test"
     proc = subprocess.run(
         [DEMO_PYTHON, "manage.py", "test", "--noinput", "-v", "2"],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600, check=False,

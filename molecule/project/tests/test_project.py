@@ -1,0 +1,158 @@
+"""A plain `startproject` project deployed unmodified: examples/plain_project has a hard-coded
+SECRET_KEY, DEBUG = True, ALLOWED_HOSTS = [], no STATIC_ROOT, SQLite in BASE_DIR and a Celery
+app in mysite/celery.py configured from Django's settings; nothing in it names this collection.
+
+The tests run in file order: release 1.0.0 (the converge) is checked, a note and an admin
+session are written, then release 2.0.0 is deployed with site.yml and the data must still be
+there; last, a release whose settings do not import is refused before anything switches.
+"""
+
+import json
+import os
+import shlex
+import time
+import uuid
+
+import pytest
+
+from conftest import curl, header, playbook
+
+ROOT = "/srv/mysite"
+MANAGE = f"{ROOT}/bin/manage"
+SITE = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "site.yml")
+RELEASES = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "releases")
+# The key the inventory gives (molecule.yml) and the one written in the project's settings.
+SECRET_KEY = "molecule-only-project-secret-2b9d4f6a8c0e1f3a5b7d9e2c4a6f8b0d1e3c5a7f"
+HOST = ("-H", "Host: localhost")
+ADMIN = ("admin", "molecule-only-admin-pw-6c1e")
+
+
+def manage_shell(host, code):
+    """Run Python in the current release with the app's environment (bin/manage shell)."""
+    return host.check_output(f"{MANAGE} shell -c {shlex.quote(code)}")
+
+
+def deploy(release, *extra):
+    archive = os.path.join(RELEASES, f"plain_project-{release}.tar.gz")
+    return playbook(SITE, "-e", f"django_app_release_archive={archive}", *extra, timeout=1200)
+
+
+def test_the_project_page_answers_through_nginx(host):
+    status, headers, body = curl(host, "http://127.0.0.1/", *HOST)
+    assert status == 200, body
+    assert "<h1>Notes</h1>" in body
+    assert header(headers, "Server").startswith("nginx")
+
+
+def test_the_admin_css_is_served_by_nginx_from_the_release(host):
+    status, headers, body = curl(host, "http://127.0.0.1/static/admin/css/base.css", *HOST)
+    assert status == 200
+    assert "Cache-Control" in headers or "Expires" in headers
+    release = host.file(f"{ROOT}/current").linked_to
+    assert host.file(f"{release}/staticfiles/admin/css/base.css").content_string == body
+
+
+def test_debug_is_off_in_the_running_app(host):
+    status, _ignored, body = curl(host, "http://127.0.0.1/no-such-page/", *HOST)
+    assert status == 404
+    # DEBUG on answers a technical 404 page that lists the URL patterns.
+    assert "URLconf" not in body and "Page not found" not in body, body[:500]
+
+
+def test_every_process_of_the_app_runs_with_the_overlay(host):
+    for unit in ("uwsgi-mysite", "celery-mysite-worker", "celery-mysite-beat"):
+        pid = host.check_output(f"systemctl show -p MainPID --value {unit}")
+        environ = host.check_output(f"tr '\\0' '\\n' < /proc/{pid}/environ")
+        assert "DJANGO_SETTINGS_MODULE=webstack_settings" in environ.splitlines(), unit
+        assert "WEBSTACK_APP_SETTINGS=mysite.settings" in environ.splitlines(), unit
+
+
+def test_the_database_is_outside_the_release(host):
+    engine_and_name = manage_shell(
+        host, "from django.db import connection as c; print(c.vendor, c.settings_dict['NAME'])")
+    assert engine_and_name == f"sqlite {ROOT}/shared/state/db.sqlite3"
+    release = host.file(f"{ROOT}/current").linked_to
+    assert not host.file(f"{release}/db.sqlite3").exists
+
+
+def test_beat_keeps_its_schedule_outside_the_release(host):
+    assert host.service("celery-mysite-beat").is_running
+    schedule = host.run(f"ls {ROOT}/shared/state/ | grep -c celerybeat-schedule")
+    assert schedule.stdout.strip() not in ("", "0"), schedule
+    release = host.file(f"{ROOT}/current").linked_to
+    assert host.run(f"ls {release} | grep -c celerybeat-schedule").stdout.strip() == "0"
+
+
+def test_a_task_round_trip_through_the_broker(host):
+    text = f"task-{uuid.uuid4().hex[:12]}"
+    manage_shell(host, f"from notes.tasks import add_note; add_note.delay({text!r})")
+    for _attempt in range(60):
+        count = manage_shell(host, f"from notes.models import Note; print(Note.objects.filter(text={text!r}).count())")
+        if count == "1":
+            break
+        time.sleep(1)
+    assert count == "1", "the worker did not run the task"
+
+
+@pytest.fixture(scope="module")
+def admin_session(host):
+    """Log in to the admin through nginx with a superuser; return the session's stored data."""
+    user, password = ADMIN
+    host.run_expect([0], f"DJANGO_SUPERUSER_PASSWORD={shlex.quote(password)} {MANAGE} createsuperuser"
+                         f" --noinput --username {user} --email {user}@example.org || true")
+    jar = "/tmp/admin.cookies"
+    curl(host, "http://127.0.0.1/admin/login/", *HOST, "-c", jar)
+    token = host.check_output(f"awk '$6 == \"csrftoken\" {{print $7}}' {jar}")
+    status, _ignored, body = curl(
+        host, "http://127.0.0.1/admin/login/", *HOST, "-b", jar, "-c", jar,
+        "--data-urlencode", f"username={user}", "--data-urlencode", f"password={password}",
+        "--data-urlencode", f"csrfmiddlewaretoken={token}", "--data-urlencode", "next=/admin/")
+    assert status == 302, body[:500]
+    session = host.check_output(f"awk '$6 == \"sessionid\" {{print $7}}' {jar}")
+    assert session
+    return manage_shell(
+        host, "from django.contrib.sessions.models import Session; "
+              f"print(Session.objects.get(session_key={session!r}).session_data)")
+
+
+def test_the_running_app_signs_with_the_inventory_key(host, admin_session):
+    """The session the running app wrote verifies with the vault's key, not the project's own."""
+    check = ("import sys; from django.core import signing; data, key = sys.argv[1], sys.argv[2]\n"
+             "try:\n"
+             "    signing.loads(data, key=key, salt='django.contrib.sessions.SessionStore', fallback_keys=[])\n"
+             "    print('valid')\n"
+             "except signing.BadSignature:\n"
+             "    print('invalid')\n")
+    python = f"{ROOT}/current/venv/bin/python"
+    hard_coded = host.check_output(
+        f"cd {ROOT}/current && {python} -c \"from mysite import settings; print(settings.SECRET_KEY)\"")
+    assert hard_coded != SECRET_KEY
+    for key, expected in ((SECRET_KEY, "valid"), (hard_coded, "invalid")):
+        result = host.check_output(f"{python} -c {shlex.quote(check)} {shlex.quote(admin_session)} {shlex.quote(key)}")
+        assert result == expected, key[:8]
+
+
+def test_a_second_release_keeps_the_data(host, admin_session):
+    text = f"kept-{uuid.uuid4().hex[:12]}"
+    manage_shell(host, f"from notes.models import Note; Note.objects.create(text={text!r})")
+    rc, out = deploy("2.0.0")
+    assert rc == 0, out[-4000:]
+    assert host.file(f"{ROOT}/current/RELEASE").content_string.splitlines()[0] == "2.0.0"
+    assert manage_shell(host, f"from notes.models import Note; print(Note.objects.filter(text={text!r}).count())") == "1"
+    assert manage_shell(host, "from django.contrib.auth.models import User; print(User.objects.filter(username='admin').count())") == "1"
+    status, _ignored, body = curl(host, "http://127.0.0.1/", *HOST)
+    assert status == 200 and "<h1>Notes</h1>" in body
+
+
+def test_a_release_whose_settings_do_not_import_is_refused_before_it_switches(host):
+    history_before = host.file(f"{ROOT}/releases.json").content_string if host.file(f"{ROOT}/releases.json").exists else ""
+    rc, out = deploy("3.0.0-noimport")
+    text = " ".join(out.split())
+    assert rc != 0
+    assert "django_app_settings_module: cannot import mysite.settings" in text, text[-3000:]
+    assert "nothing was switched" in text
+    assert host.file(f"{ROOT}/current/RELEASE").content_string.splitlines()[0] == "2.0.0"
+    if history_before:
+        assert json.loads(host.file(f"{ROOT}/releases.json").content_string) == json.loads(history_before)
+    status, _ignored, _body = curl(host, "http://127.0.0.1/", *HOST)
+    assert status == 200
