@@ -7,6 +7,10 @@ truncated, a member is absolute, climbs out with ``..``, is a device or a FIFO, 
 points outside the archive, lies below a symlink of the archive, or a required file is
 missing. ``unpack`` refuses the same things, extracts into a hidden directory next to the
 destination and renames it into place only when complete, so a failure leaves nothing behind.
+
+Both can also read the project inside an archive that passes: its entry points (``discover``)
+and the module paths it must hold (``modules``); see ``django_project``. Only the few source
+files this needs are read, at most READ_LIMIT bytes each; nothing is executed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,11 +23,57 @@ import posixpath
 import shutil
 import tarfile
 
+from ansible_collections.webstack.django.plugins.module_utils.django_project import (
+    Unreadable, check_modules, discover as discover_project)
+
 GZIP_MAGIC = b"\x1f\x8b"
+READ_LIMIT = 1024 * 1024
 
 
 class ArchiveError(Exception):
     """An archive that must not be unpacked; the message names the archive or the member."""
+
+
+class ProjectError(ArchiveError):
+    """Module paths the archive does not hold: one line each, naming the variable and the module."""
+
+    def __init__(self, errors, project=None):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+        self.project = project
+
+
+class ArchiveFiles:
+    """The files (not directories) of an open, checked archive, by their normalised path."""
+
+    def __init__(self, archive, members):
+        self._archive = archive
+        self._members = {}
+        for member in members:
+            path = _normal(member.name)
+            if path is not None and not member.isdir():
+                self._members[path] = member
+
+    def has(self, path):
+        return path in self._members
+
+    def read(self, path):
+        """The file's bytes; raises Unreadable for a missing, special or too large file."""
+        member = self._members.get(path)
+        if member is None:
+            raise Unreadable("%s is not in the release archive" % path)
+        if member.isfile() and member.size > READ_LIMIT:
+            raise Unreadable("%s is larger than %d bytes: not read" % (path, READ_LIMIT))
+        try:
+            stream = self._archive.extractfile(member)
+            data = None if stream is None else stream.read(READ_LIMIT + 1)
+        except (tarfile.TarError, OSError, EOFError, KeyError) as exc:
+            raise Unreadable("%s cannot be read from the release archive: %s" % (path, exc))
+        if data is None:
+            raise Unreadable("%s is not a regular file" % path)
+        if len(data) > READ_LIMIT:
+            raise Unreadable("%s is larger than %d bytes: not read" % (path, READ_LIMIT))
+        return data
 
 
 def sha256_of(path):
@@ -111,20 +161,49 @@ def _check(archive, path, required):
     return members, errors
 
 
+def _read_project(archive, members, discover, modules):
+    """The discovered entry points (None without discover); raises ProjectError for modules."""
+    files = ArchiveFiles(archive, members)
+    project = discover_project(files) if discover else None
+    errors = check_modules(files, modules or {})
+    if errors:
+        raise ProjectError(errors, project)
+    return project
+
+
 def inspect(path, required=()):
     """Return (members, errors): the member list and every reason to refuse the archive."""
     with _open(path) as archive:
         return _check(archive, path, required)
 
 
-def unpack(path, dest, required=(), owner=None, group=None):
-    """Unpack into dest, atomically; dest must not exist yet. Raises ArchiveError."""
+def inspect_release(path, required=(), discover=False, modules=None):
+    """Return (members, errors, project), like inspect, and read the project of a sound archive.
+
+    project is the discovered entry points with discover, else None (and None when errors).
+    Raises ProjectError when a module of modules (variable -> ``pkg.mod[:attr]``) is missing.
+    """
+    with _open(path) as archive:
+        members, errors = _check(archive, path, required)
+        project = None
+        if not errors and (discover or modules):
+            project = _read_project(archive, members, discover, modules)
+        return members, errors, project
+
+
+def unpack(path, dest, required=(), owner=None, group=None, discover=False, modules=None):
+    """Unpack into dest, atomically; dest must not exist yet. Raises ArchiveError.
+
+    Returns (members, project): project as for inspect_release, read before anything is
+    extracted, so a ProjectError leaves nothing behind either.
+    """
     with _open(path) as archive:
         members, errors = _check(archive, path, required)
         if errors:
             raise ArchiveError("%s: %s" % (path, "; ".join(errors)))
+        project = _read_project(archive, members, discover, modules) if discover or modules else None
         _extract(archive, members, path, dest, owner, group)
-    return members
+    return members, project
 
 
 def _extract(archive, members, path, dest, owner, group):

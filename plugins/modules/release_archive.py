@@ -21,6 +21,12 @@ description:
   - With O(state=unpacked), checks the archive the same way and unpacks it into a hidden
     directory next to O(dest), which is renamed to O(dest) only when complete; on any failure
     the partial directory is removed. An existing O(dest) is left alone (changed=false).
+  - In an archive that passes, O(discover) reads the Django project's entry points and
+    O(modules) checks module paths the deployment names, from the source files in the
+    archive, parsed and never executed. Only C(manage.py), the settings files and the files of
+    O(modules) are read, at most 1 MiB each. Both apply to O(state=inspected), to check mode,
+    and to an unpacking (read before anything is extracted); when O(dest) already exists,
+    nothing is read.
 author:
   - webstack.django maintainers (!UNKNOWN)
 options:
@@ -59,6 +65,32 @@ options:
         this purpose.
     type: bool
     default: false
+  discover:
+    description:
+      - Return RV(project), the entry points read from the archive.
+      - C(settings_module) is the value of the first
+        C(*.setdefault("DJANGO_SETTINGS_MODULE", "<module>")) call in the top-level C(manage.py).
+      - C(wsgi_module) is the C(WSGI_APPLICATION = "<package>.wsgi.application") of that settings
+        module (C(a/b.py) or C(a/b/__init__.py); its star imports, C(from x import *), of other
+        modules of the project are followed), given as C(<package>.wsgi:application).
+      - C(celery_module) is the module of a C(celery.py) beside the settings, nearest first
+        (for C(mysite.settings.production), C(mysite/settings/celery.py) then C(mysite/celery.py)).
+      - What is not found is null, and C(notes) says why.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  modules:
+    description:
+      - Variable name to Python module path (C(package.module)), optionally with an attribute
+        (C(package.module:attribute)). Each module must be a file of the archive, C(a/b.py) or
+        C(a/b/__init__.py) (parent packages need no C(__init__.py)), and an attribute must be
+        defined at module level (assignment, C(def), C(class) or import).
+      - An attribute is not looked for in a module that uses C(from x import *), defines
+        C(__getattr__) or does not parse; empty values are skipped.
+      - The module fails with one line per missing module or attribute, naming the variable.
+    type: dict
+    default: {}
+    version_added: 0.2.0
 attributes:
   check_mode:
     support: full
@@ -75,6 +107,17 @@ EXAMPLES = r"""
     required: [requirements.txt]
   delegate_to: localhost
   run_once: true
+
+- name: Read the project's entry points and check the module paths of the deployment
+  webstack.django.release_archive:
+    path: dist/myapp-1.4.2.tar.gz
+    discover: true
+    modules:
+      django_app_settings_module: mysite.settings
+      django_app_wsgi_module: mysite.wsgi:application
+  delegate_to: localhost
+  run_once: true
+  register: release
 
 - name: Unpack the release atomically
   webstack.django.release_archive:
@@ -97,6 +140,39 @@ members:
   returned: success
   type: int
   sample: 42
+project:
+  description:
+    - The entry points read from the archive (O(discover)); each is null when not found.
+  returned: with discover=true, when the archive passes the checks
+  type: dict
+  contains:
+    settings_module:
+      description: The C(DJANGO_SETTINGS_MODULE) default of C(manage.py).
+      returned: always
+      type: str
+      sample: mysite.settings
+    wsgi_module:
+      description: The settings' C(WSGI_APPLICATION) as C(module:attribute).
+      returned: always
+      type: str
+      sample: mysite.wsgi:application
+    celery_module:
+      description: The module of the C(celery.py) beside the settings.
+      returned: always
+      type: str
+      sample: mysite.celery
+    notes:
+      description: What could not be found, and why.
+      returned: always
+      type: list
+      elements: str
+      sample: ["no celery.py beside mysite.settings (looked for mysite/celery.py)"]
+errors:
+  description: Every reason the archive was refused, or one line per missing module of O(modules).
+  returned: failure
+  type: list
+  elements: str
+  sample: ["django_app_wsgi_module: mysite/wsgi.py defines no 'application'"]
 """
 
 import grp
@@ -105,7 +181,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.webstack.django.plugins.module_utils.archives import (
-    ArchiveError, inspect, sha256_of, unpack)
+    ArchiveError, ProjectError, inspect_release, sha256_of, unpack)
 
 
 def _id(module, name, lookup, what):
@@ -115,6 +191,10 @@ def _id(module, name, lookup, what):
         return lookup(name)
     except KeyError:
         module.fail_json(msg="%s: %s does not exist on the host" % (what, name))
+
+
+def _project(params, project):
+    return dict(project=project) if params["discover"] and project is not None else {}
 
 
 def main():
@@ -127,6 +207,8 @@ def main():
             owner=dict(type="str"),
             group=dict(type="str"),
             remove_source=dict(type="bool", default=False),
+            discover=dict(type="bool", default=False),
+            modules=dict(type="dict", default={}),
         ),
         required_if=[("state", "unpacked", ["dest"])],
         supports_check_mode=True,
@@ -141,21 +223,24 @@ def main():
     try:
         sha256 = sha256_of(p["path"])
         if p["state"] == "inspected" or module.check_mode:
-            members, errors = inspect(p["path"], p["required"])
+            members, errors, project = inspect_release(p["path"], p["required"], p["discover"], p["modules"])
             if errors:
                 module.fail_json(msg="%s must not be unpacked: %s" % (p["path"], "; ".join(errors)),
                                  errors=errors)
-            module.exit_json(changed=p["state"] == "unpacked", sha256=sha256, members=len(members))
+            module.exit_json(changed=p["state"] == "unpacked", sha256=sha256, members=len(members),
+                             **_project(p, project))
         uid = _id(module, p["owner"], lambda n: pwd.getpwnam(n).pw_uid, "owner")
         gid = _id(module, p["group"], lambda n: grp.getgrnam(n).gr_gid, "group")
-        members = unpack(p["path"], p["dest"], p["required"], uid, gid)
+        members, project = unpack(p["path"], p["dest"], p["required"], uid, gid, p["discover"], p["modules"])
+    except ProjectError as exc:
+        module.fail_json(msg=str(exc), errors=exc.errors, **_project(p, exc.project))
     except ArchiveError as exc:
         module.fail_json(msg=str(exc))
     finally:
         if p["remove_source"] and p["state"] == "unpacked" and not module.check_mode \
                 and os.path.exists(p["path"]):
             os.remove(p["path"])
-    module.exit_json(changed=True, sha256=sha256, members=len(members), dest=p["dest"])
+    module.exit_json(changed=True, sha256=sha256, members=len(members), dest=p["dest"], **_project(p, project))
 
 
 if __name__ == "__main__":
