@@ -1,0 +1,146 @@
+"""Checks that a release of a Django project starts, before it goes live.
+
+    <release>/venv/bin/python webstack_probe.py --settings django_app_settings_module=mysite.settings \\
+        --wsgi django_app_wsgi_module=mysite.wsgi:application [--celery django_app_celery_module=mysite]
+
+Run in the release directory with the app's environment. It imports the settings module, sets
+Django up with DJANGO_SETTINGS_MODULE (default: the settings module), imports the WSGI callable
+and finds the Celery app the way `celery -A` does. On success: one JSON line on stdout, exit 0.
+On the first failure: one line on stderr naming the variable and the module, exit 1.
+Whatever the project prints meanwhile is dropped; an error message quoting a key, a password or
+a URL from the environment has it masked.
+"""
+import argparse
+import contextlib
+import importlib
+import io
+import json
+import os
+import re
+import sys
+from urllib.parse import unquote
+
+# Values of these environment variables are masked should an error message quote them.
+SECRET_NAMES = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|KEY|_URL$|_DSN$|_BACKEND$", re.IGNORECASE)
+
+
+class ProbeError(Exception):
+    """The one line to print: '<variable>: <what failed>'."""
+
+
+def describe(exc):
+    """'<Type>: <first line of the message>', secrets masked."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    for name, value in os.environ.items():
+        if SECRET_NAMES.search(name) and len(value) >= 4:
+            text = text.replace(value, f"<{name}>")
+            match = re.match(r"[^:/]+://[^:@/]*:([^@/]+)@", value)  # a URL's password, as written and decoded
+            for password in (match.group(1), unquote(match.group(1))) if match else ():
+                if len(password) >= 4:
+                    text = text.replace(password, "<password>")
+    return text
+
+
+def target(option):
+    """'variable=module' -> (variable, module); a bare module is labelled with the option."""
+    def parse(value):
+        variable, sep, module = value.partition("=")
+        return (variable, module) if sep else (option, value)
+    return parse
+
+
+def load(variable, module):
+    try:
+        return importlib.import_module(module)
+    except (Exception, SystemExit) as exc:  # pylint: disable=broad-except
+        raise ProbeError(f"{variable}: cannot import {module}: {describe(exc)}") from None
+
+
+def find_celery_app(variable, spec):
+    """(location, app) for `celery -A spec`: module:attr, module.app, module.celery, module.celery:app|celery."""
+    Celery = getattr(load(variable, "celery"), "Celery")  # pylint: disable=invalid-name
+
+    module_name, sep, attr = spec.partition(":")
+    module = load(variable, module_name)
+    if sep:
+        if isinstance(getattr(module, attr, None), Celery):
+            return spec, getattr(module, attr)
+        raise ProbeError(f"{variable}: no Celery app in {module_name} (looked for {attr})")
+    for attr in ("app", "celery"):
+        if isinstance(getattr(module, attr, None), Celery):
+            return f"{module_name}:{attr}", getattr(module, attr)
+    if hasattr(module, "__path__"):
+        sub_name = f"{module_name}.celery"
+        try:
+            sub = importlib.import_module(sub_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != sub_name:
+                raise ProbeError(f"{variable}: cannot import {sub_name}: {describe(exc)}") from None
+            sub = None
+        except (Exception, SystemExit) as exc:  # pylint: disable=broad-except
+            raise ProbeError(f"{variable}: cannot import {sub_name}: {describe(exc)}") from None
+        for attr in ("app", "celery"):
+            if isinstance(getattr(sub, attr, None), Celery):
+                return f"{sub_name}:{attr}", getattr(sub, attr)
+    for attr, value in sorted(vars(module).items()):
+        if isinstance(value, Celery):
+            return f"{module_name}:{attr}", value
+    raise ProbeError(f"{variable}: no Celery app in {module_name} (looked for app, celery, {module_name}.celery:app)")
+
+
+def probe(args):
+    settings_var, settings_module = args.settings
+    load(settings_var, settings_module)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    effective = os.environ["DJANGO_SETTINGS_MODULE"]
+    try:
+        import django  # pylint: disable=import-outside-toplevel
+        from django.conf import settings  # pylint: disable=import-outside-toplevel
+
+        django.setup()
+        report = {
+            "debug": bool(settings.DEBUG),
+            "settings": effective,
+            "static_root": None if settings.STATIC_ROOT is None else str(settings.STATIC_ROOT),
+            "static_url": None if settings.STATIC_URL is None else str(settings.STATIC_URL),
+            "database_engine": settings.DATABASES.get("default", {}).get("ENGINE"),
+            "celery_app": None,
+            "overlay": bool(getattr(settings, "WEBSTACK_OVERLAY", False)),
+        }
+    except (Exception, SystemExit) as exc:  # pylint: disable=broad-except
+        raise ProbeError(f"{settings_var}: the settings do not load (DJANGO_SETTINGS_MODULE={effective}): {describe(exc)}") from None
+
+    wsgi_var, wsgi_spec = args.wsgi
+    wsgi_module, _sep, attr = wsgi_spec.partition(":")
+    attr = attr or "application"
+    if not callable(getattr(load(wsgi_var, wsgi_module), attr, None)):
+        raise ProbeError(f"{wsgi_var}: {wsgi_module} has no callable '{attr}'")
+
+    if args.celery:
+        report["celery_app"] = find_celery_app(*args.celery)[0]
+    return report
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settings", required=True, type=target("settings"), metavar="VARIABLE=MODULE")
+    parser.add_argument("--wsgi", required=True, type=target("wsgi"), metavar="VARIABLE=MODULE[:CALLABLE]")
+    parser.add_argument("--celery", type=target("celery"), metavar="VARIABLE=MODULE[:ATTRIBUTE]")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, os.getcwd())
+    stdout, stderr = sys.stdout, sys.stderr
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            report = probe(args)
+    except ProbeError as exc:
+        print(exc, file=stderr)
+        return 1
+    print(json.dumps(report, sort_keys=True), file=stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

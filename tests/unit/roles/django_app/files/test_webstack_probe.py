@@ -1,0 +1,132 @@
+"""roles/django_app/files/webstack_probe.py: a new release's settings, WSGI callable and Celery app."""
+import json
+import os
+
+from django_projects import CELERY_PY
+
+SETTINGS = "--settings=django_app_settings_module=mysite.settings"
+WSGI = "--wsgi=django_app_wsgi_module=mysite.wsgi:application"
+CELERY = "--celery=django_app_celery_module=mysite"
+
+
+def failure(proc):
+    """The one line on stderr of a failed probe."""
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def success(proc):
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1, proc.stdout
+    return json.loads(lines[0])
+
+
+def with_celery(project, in_init=True):
+    project.write("mysite/celery.py", CELERY_PY)
+    if in_init:
+        project.write("mysite/__init__.py", 'from .celery import app as celery_app\n\n__all__ = ("celery_app",)\n')
+
+
+def test_success_under_the_overlay(project, tmp_path):
+    with_celery(project)
+    env = project.overlay_env(DATABASE_URL="postgres://u:p@db/mysite", DJANGO_STATE_DIR=str(tmp_path / "state"))
+    assert success(project.probe(SETTINGS, WSGI, CELERY, env=env)) == {
+        "debug": False,
+        "settings": "webstack_settings",
+        "static_root": os.path.join(os.path.realpath(project.dir), "staticfiles"),
+        "static_url": "/static/",
+        "database_engine": "django.db.backends.postgresql",
+        "celery_app": "mysite.celery:app",
+        "overlay": True,
+    }
+
+
+def test_success_with_the_app_settings(project):
+    report = success(project.probe(SETTINGS, WSGI, env=project.env(DJANGO_SETTINGS_MODULE="mysite.settings")))
+    assert report["settings"] == "mysite.settings"
+    assert report["debug"] is True
+    assert report["overlay"] is False
+    assert report["static_root"] is None
+    assert report["database_engine"] == "django.db.backends.sqlite3"
+    assert report["celery_app"] is None
+
+
+def test_settings_module_defaults_to_the_settings_option(project):
+    assert success(project.probe(SETTINGS, WSGI, env=project.env()))["settings"] == "mysite.settings"
+
+
+def test_settings_module_missing(project):
+    proc = project.probe("--settings=django_app_settings_module=nosuch.settings", WSGI, env=project.overlay_env())
+    assert failure(proc) == "django_app_settings_module: cannot import nosuch.settings: ModuleNotFoundError: No module named 'nosuch'"
+
+
+def test_settings_do_not_load(project):
+    proc = project.probe(SETTINGS, WSGI, env=project.overlay_env(DJANGO_SECRET_KEY=""))
+    assert failure(proc) == (
+        "django_app_settings_module: the settings do not load (DJANGO_SETTINGS_MODULE=webstack_settings): "
+        "ImproperlyConfigured: webstack_settings: the environment variable DJANGO_SECRET_KEY is required"
+    )
+
+
+def test_settings_error_does_not_print_the_secrets(project):
+    project.add_settings('import os\nraise RuntimeError("cannot reach " + os.environ["DATABASE_URL"] + "\\nsecond line")\n')
+    url = "postgres://mysite:s3cr%2Ft-pa55@db.example.com/mysite"
+    line = failure(project.probe(SETTINGS, WSGI, env=project.overlay_env(DATABASE_URL=url)))
+    assert line == "django_app_settings_module: cannot import mysite.settings: RuntimeError: cannot reach <DATABASE_URL>"
+
+
+def test_decoded_password_is_masked(project):
+    project.add_settings('raise RuntimeError("password s3cr/t-pa55 refused")\n')
+    url = "postgres://mysite:s3cr%2Ft-pa55@db.example.com/mysite"
+    line = failure(project.probe(SETTINGS, WSGI, env=project.overlay_env(DATABASE_URL=url)))
+    assert "s3cr" not in line and "<password>" in line
+
+
+def test_wsgi_callable_missing(project):
+    proc = project.probe(SETTINGS, "--wsgi=django_app_wsgi_module=mysite.wsgi:app", env=project.overlay_env())
+    assert failure(proc) == "django_app_wsgi_module: mysite.wsgi has no callable 'app'"
+
+
+def test_wsgi_attribute_not_callable(project):
+    project.write("mysite/wsgi_broken.py", "application = None\n")
+    proc = project.probe(SETTINGS, "--wsgi=django_app_wsgi_module=mysite.wsgi_broken", env=project.overlay_env())
+    assert failure(proc) == "django_app_wsgi_module: mysite.wsgi_broken has no callable 'application'"
+
+
+def test_wsgi_module_missing(project):
+    proc = project.probe(SETTINGS, "--wsgi=django_app_wsgi_module=mysite.nowsgi:application", env=project.overlay_env())
+    assert failure(proc) == "django_app_wsgi_module: cannot import mysite.nowsgi: ModuleNotFoundError: No module named 'mysite.nowsgi'"
+
+
+def test_celery_app_missing(project):
+    proc = project.probe(SETTINGS, WSGI, CELERY, env=project.overlay_env())
+    assert failure(proc) == "django_app_celery_module: no Celery app in mysite (looked for app, celery, mysite.celery:app)"
+
+
+def test_celery_app_found_in_the_celery_submodule(project):
+    with_celery(project, in_init=False)
+    assert success(project.probe(SETTINGS, WSGI, CELERY, env=project.overlay_env()))["celery_app"] == "mysite.celery:app"
+
+
+def test_celery_app_named_by_module_and_attribute(project):
+    project.write("mysite/workers.py", 'from celery import Celery\n\nqueue = Celery("mysite")\n')
+    report = success(project.probe(SETTINGS, WSGI, "--celery=django_app_celery_module=mysite.workers:queue", env=project.overlay_env()))
+    assert report["celery_app"] == "mysite.workers:queue"
+    proc = project.probe(SETTINGS, WSGI, "--celery=django_app_celery_module=mysite.workers:app", env=project.overlay_env())
+    assert failure(proc) == "django_app_celery_module: no Celery app in mysite.workers (looked for app)"
+
+
+def test_celery_submodule_that_fails_to_import(project):
+    project.write("mysite/celery.py", "import nosuchpackage\n")
+    proc = project.probe(SETTINGS, WSGI, CELERY, env=project.overlay_env())
+    assert failure(proc) == "django_app_celery_module: cannot import mysite.celery: ModuleNotFoundError: No module named 'nosuchpackage'"
+
+
+def test_output_of_the_project_is_dropped(project):
+    project.add_settings('import sys\nprint("hello from settings")\nprint("warning from settings", file=sys.stderr)\n')
+    assert success(project.probe(SETTINGS, WSGI, env=project.overlay_env()))["overlay"] is True
