@@ -135,6 +135,9 @@ else:
     # Served over plain HTTP: HSTS, the HTTPS redirect and secure cookies (W010/W011/W012: sessions) do not apply.
     SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W010", "security.W011", "security.W012", "security.W016"]
 
+# Checks the operator leaves out (django_app_silenced_checks).
+SILENCED_SYSTEM_CHECKS += [name for name in _list("DJANGO_SILENCED_CHECKS") if name not in SILENCED_SYSTEM_CHECKS]
+
 # Logging: the project's own LOGGING if it has one, else everything to stderr (the journal stamps it).
 if "LOGGING" not in globals():
     _level = (os.environ.get("DJANGO_LOG_LEVEL") or "INFO").upper()

@@ -176,6 +176,13 @@ def test_https_off_silences_the_https_checks_and_keeps_the_app_list(project):
         assert name not in settings
 
 
+def test_silenced_checks_from_the_environment_are_added_once(project):
+    project.add_settings('SILENCED_SYSTEM_CHECKS = ["admin.E410"]\n')
+    settings = project.overlay(DJANGO_SECURE_SSL="on", DJANGO_SILENCED_CHECKS="security.W009, admin.E410,")
+    silenced = settings["SILENCED_SYSTEM_CHECKS"]
+    assert silenced.count("admin.E410") == 1 and "security.W009" in silenced
+
+
 def test_https_off_keeps_the_app_cookie_settings(project):
     project.add_settings("SESSION_COOKIE_SECURE = True\n")
     assert project.overlay()["SESSION_COOKIE_SECURE"] is True
