@@ -81,14 +81,25 @@ def _mode(st_mode):
     return mode & ~0o022
 
 
-def _link_error(path, target):
-    """Why the symlink at path (relative to the project) must not be archived, or None."""
+def _inside(path, directory):
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _link_error(path, target, resolved, real_project):
+    """Why the symlink at path (relative to the project) must not be archived, or None.
+
+    target is the link's text, resolved the path it leads to once every link is followed.
+    """
     if posixpath.isabs(target):
         return "symlink %s points to the absolute path %s" % (path, target)
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
-    if resolved == ".." or resolved.startswith("../"):
+    normal = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    if normal == ".." or normal.startswith("../") or not _inside(resolved, real_project):
         return "symlink %s points to %s, outside the project" % (path, target)
     return None
+
+
+def _raise(error):
+    raise error
 
 
 def _relative(path):
@@ -114,9 +125,10 @@ def collect(project, lock=DEFAULT_LOCK):
         raise BuildError("no lock file %s in %s: the role installs the release from it; pin every "
                          "package (pip freeze / pip-compile)" % (lock_path, project))
 
+    real_project = os.path.realpath(project)
     entries = []
     errors = []
-    for root, dirs, files in os.walk(project):
+    for root, dirs, files in os.walk(project, onerror=_raise):
         rel_root = _relative(os.path.relpath(root, project))
         rel_root = "" if rel_root == "." else rel_root + "/"
         kept = []
@@ -137,7 +149,7 @@ def collect(project, lock=DEFAULT_LOCK):
                 continue
             info = os.lstat(full)
             if stat.S_ISLNK(info.st_mode):
-                error = _link_error(rel, os.readlink(full))
+                error = _link_error(rel, os.readlink(full), os.path.realpath(full), real_project)
                 if error:
                     errors.append(error)
                     continue
@@ -211,10 +223,6 @@ def write_archive(stream, entries, version, mtime=DEFAULT_MTIME):
                     with open(full, "rb") as source:
                         archive.addfile(member, source)
     return len(members)
-
-
-def _inside(path, directory):
-    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 def _read(path):

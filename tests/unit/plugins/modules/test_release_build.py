@@ -128,6 +128,11 @@ def _link_out(project):
     os.symlink("../../elsewhere", str(project / "mysite" / "out"))
 
 
+def _link_out_through_a_link(project):
+    os.symlink(".", str(project / "here"))
+    os.symlink("here/..", str(project / "up"))
+
+
 REFUSALS = {
     "no lock": (_no_lock, {}, "no lock file requirements.txt in .*: the role installs the release from it; "
                               r"pin every package \(pip freeze / pip-compile\)"),
@@ -138,6 +143,7 @@ REFUSALS = {
     "long version": (None, {"version": "1" * 65}, "invalid version"),
     "absolute link": (_link_absolute, {}, "symlink mysite/passwd points to the absolute path /etc/passwd"),
     "link out": (_link_out, {}, r"symlink mysite/out points to \.\./\.\./elsewhere, outside the project"),
+    "link out through a link": (_link_out_through_a_link, {}, r"symlink up points to here/\.\., outside the project"),
     "dest inside": (None, {"dest": "out"}, "lies inside the project"),
 }
 
