@@ -196,7 +196,7 @@ class _Digest(object):
 def write_archive(stream, entries, version, mtime=DEFAULT_MTIME):
     """Write the gzip-compressed tar of entries (from collect) plus RELEASE; return the member count."""
     release = (version + "\n").encode("utf-8")
-    members = [(rel, full, info) for rel, full, info in entries]
+    members = list(entries)
     members.append((RELEASE, None, None))
     members.sort(key=lambda entry: entry[0].encode("utf-8", "surrogateescape"))
     with gzip.GzipFile(filename="", mode="wb", fileobj=stream, compresslevel=9, mtime=0) as zipped:
