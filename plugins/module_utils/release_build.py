@@ -136,7 +136,7 @@ def collect(project, lock=DEFAULT_LOCK):
             full = os.path.join(root, name)
             if os.path.islink(full):
                 files.append(name)  # a link to a directory is archived as a link
-            elif not _excluded(name, True):
+            elif not _excluded(name, True) and rel_root + name != RELEASE:
                 kept.append(name)
         dirs[:] = kept
         for name in dirs:
