@@ -49,7 +49,7 @@ def test_the_admin_css_is_served_by_nginx_from_the_release(host):
     assert status == 200
     assert "Cache-Control" in headers or "Expires" in headers
     release = host.file(f"{ROOT}/current").linked_to
-    assert host.file(f"{release}/staticfiles/admin/css/base.css").content_string == body
+    assert host.file(f"{release}/staticfiles/admin/css/base.css").content_string.strip() == body.strip()
 
 
 def test_debug_is_off_in_the_running_app(host):
