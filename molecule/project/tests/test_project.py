@@ -28,8 +28,9 @@ ADMIN = ("admin", "molecule-only-admin-pw-6c1e")
 
 
 def manage_shell(host, code):
-    """Run Python in the current release with the app's environment (bin/manage shell)."""
-    return host.check_output(f"{MANAGE} shell -c {shlex.quote(code)}")
+    """Run Python in the current release with the app's environment (bin/manage shell); return
+    the last line it prints (the shell may announce what it imported first)."""
+    return host.check_output(f"{MANAGE} shell -c {shlex.quote(code)}").splitlines()[-1]
 
 
 def deploy(release, *extra):
