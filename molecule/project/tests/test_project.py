@@ -157,3 +157,12 @@ def test_a_release_whose_settings_do_not_import_is_refused_before_it_switches(ho
         assert json.loads(host.file(f"{ROOT}/releases.json").content_string) == json.loads(history_before)
     status, _ignored, _body = curl(host, "http://127.0.0.1/", *HOST)
     assert status == 200
+
+
+def test_debug_on_is_refused_and_the_running_app_keeps_it_off(host):
+    rc, out = deploy("2.0.0", "-e", '{"django_app_env": {"DJANGO_DEBUG": "1"}}')
+    text = " ".join(out.split())
+    assert rc != 0
+    assert "run with DEBUG on" in text and "django_app_debug: true allows it" in text, text[-3000:]
+    status, _ignored, body = curl(host, "http://127.0.0.1/no-such-page/", *HOST)
+    assert status == 404 and "URLconf" not in body
