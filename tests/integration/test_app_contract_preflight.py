@@ -7,6 +7,7 @@ missing from it): the run fails naming the variable, and nothing changes.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -79,3 +80,21 @@ def test_a_startproject_archive_passes_with_nothing_named(tmp_path):
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-3000:]
     assert "mysite.wsgi:application" in out and "mysite.celery" in out, out[-3000:]
+
+
+def test_a_run_that_reads_no_archive_uses_the_entry_points_recorded_on_the_host(tmp_path):
+    """rollback.yml reads no archive: the entry points come from the last switch's record."""
+    root = tmp_path / "srv" / "mysite"
+    (root / "shared" / "config").mkdir(parents=True)
+    (root / "shared" / "config" / "entry-points.json").write_text(json.dumps(
+        {"settings_module": "mysite.settings", "wsgi_module": "mysite.wsgi:application",
+         "celery_module": "mysite.celery"}))
+    common = {"django_app_name": "mysite", "django_app_root": str(root),
+              "django_app_release_archive": str(tmp_path / "gone.tar.gz"),
+              "rabbitmq_apps": [{"name": "mysite", "password": "broker-pw"}]}
+    inventory = _inventory(tmp_path, {"h": {}}, common)
+    result = _run(os.path.join(ROOT, "playbooks", "preflight.yml"), inventory,
+                  "-e", '{"webstack_preflight_archive": false}', "-v")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    assert re.search(r"\bapp: mysite\.celery\b", out) and re.search(r"\bmodule: mysite\.wsgi:application\b", out), out[-3000:]
