@@ -160,9 +160,11 @@ def test_a_release_whose_settings_do_not_import_is_refused_before_it_switches(ho
 
 
 def test_debug_on_is_refused_and_the_running_app_keeps_it_off(host):
-    rc, out = deploy("2.0.0", "-e", '{"django_app_env": {"DJANGO_DEBUG": "1"}}')
-    text = " ".join(out.split())
-    assert rc != 0
-    assert "run with DEBUG on" in text and "django_app_debug: true allows it" in text, text[-3000:]
+    # Twice: the second run finds the environment already written, and must still check.
+    for _attempt in range(2):
+        rc, out = deploy("2.0.0", "-e", '{"django_app_env": {"DJANGO_DEBUG": "1"}}')
+        text = " ".join(out.split())
+        assert rc != 0
+        assert "run with DEBUG on" in text and "django_app_debug: true allows it" in text, text[-3000:]
     status, _ignored, body = curl(host, "http://127.0.0.1/no-such-page/", *HOST)
     assert status == 404 and "URLconf" not in body

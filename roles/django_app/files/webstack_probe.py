@@ -1,12 +1,16 @@
 """Checks that a release of a Django project starts, before it goes live.
 
     <release>/venv/bin/python webstack_probe.py --settings django_app_settings_module=mysite.settings \\
-        --wsgi django_app_wsgi_module=mysite.wsgi:application [--celery django_app_celery_module=mysite]
+        --wsgi django_app_wsgi_module=mysite.wsgi:application [--celery django_app_celery_module=mysite] \\
+        [--check-deploy]
 
 Run in the release directory with the app's environment. It imports the settings module, sets
 Django up with DJANGO_SETTINGS_MODULE (default: the settings module), imports the WSGI callable
-and finds the Celery app the way `celery -A` does. On success: one JSON line on stdout, exit 0.
-On the first failure: one line on stderr naming the variable and the module, exit 1.
+and finds the Celery app the way `celery -A` does; with --check-deploy it then runs Django's
+`check --deploy --fail-level WARNING` in the same process (one start of the release's Python
+instead of two) and reports its verdict and messages under "check". On success: one JSON line
+on stdout, exit 0 (whatever the check found). On the first failure: one line on stderr naming
+the variable and the module, exit 1.
 Whatever the project prints meanwhile is dropped; an error message quoting a key, a password or
 a URL from the environment has it masked.
 """
@@ -31,7 +35,11 @@ class ProbeError(Exception):
 def describe(exc):
     """'<Type>: <first line of the message>', secrets masked."""
     lines = str(exc).strip().splitlines()
-    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return mask(f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__)
+
+
+def mask(text):
+    """The text with every secret value of the environment (and a URL's password) masked."""
     for name, value in os.environ.items():
         if SECRET_NAMES.search(name) and len(value) >= 4:
             text = text.replace(value, f"<{name}>")
@@ -120,7 +128,22 @@ def probe(args):
 
     if args.celery:
         report["celery_app"] = find_celery_app(*args.celery)[0]
+    if args.check_deploy:
+        report["check"] = check_deploy()
     return report
+
+
+def check_deploy():
+    """`manage.py check --deploy --fail-level WARNING`: {"passed": bool, "output": text}."""
+    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
+    from django.core.management.base import SystemCheckError  # pylint: disable=import-outside-toplevel
+
+    output = io.StringIO()
+    try:
+        call_command("check", deploy=True, fail_level="WARNING", stdout=output, stderr=output)
+    except SystemCheckError as exc:
+        return {"passed": False, "output": mask(str(exc).strip())}
+    return {"passed": True, "output": mask(output.getvalue().strip())}
 
 
 def main(argv=None):
@@ -128,6 +151,7 @@ def main(argv=None):
     parser.add_argument("--settings", required=True, type=target("settings"), metavar="VARIABLE=MODULE")
     parser.add_argument("--wsgi", required=True, type=target("wsgi"), metavar="VARIABLE=MODULE[:CALLABLE]")
     parser.add_argument("--celery", type=target("celery"), metavar="VARIABLE=MODULE[:ATTRIBUTE]")
+    parser.add_argument("--check-deploy", action="store_true", help="also run check --deploy --fail-level WARNING")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, os.getcwd())

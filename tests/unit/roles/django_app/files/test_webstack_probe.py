@@ -130,3 +130,26 @@ def test_celery_submodule_that_fails_to_import(project):
 def test_output_of_the_project_is_dropped(project):
     project.add_settings('import sys\nprint("hello from settings")\nprint("warning from settings", file=sys.stderr)\n')
     assert success(project.probe(SETTINGS, WSGI, env=project.overlay_env()))["overlay"] is True
+
+
+def test_deploy_checks_pass_under_the_overlay_in_the_same_process(project):
+    report = success(project.probe(SETTINGS, WSGI, "--check-deploy", env=project.overlay_env()))
+    assert report["check"]["passed"] is True, report["check"]
+    assert "no issues" in report["check"]["output"]
+
+
+def test_deploy_checks_report_each_warning_and_mask_secrets(project):
+    # The app's own settings: DEBUG on, a short key, no HTTPS settings. The probe still exits 0
+    # (the entry points import); the verdict is the checks'.
+    key = "short-but-secret-key"
+    project.add_settings(f'SECRET_KEY = "{key}"\n')
+    report = success(project.probe(SETTINGS, WSGI, "--check-deploy", env=project.env(DJANGO_SETTINGS_MODULE="mysite.settings",
+                                                                                       DJANGO_SECRET_KEY=key)))
+    check = report["check"]
+    assert check["passed"] is False
+    assert "(security.W018)" in check["output"] and "(security.W009)" in check["output"]
+    assert key not in check["output"]
+
+
+def test_without_check_deploy_no_check_runs(project):
+    assert "check" not in success(project.probe(SETTINGS, WSGI, env=project.overlay_env()))
