@@ -51,10 +51,8 @@ setup: ## Prepare this machine: virtualenv, docker engine, the selected platform
 setup-venv:
 	bash scripts/setup.sh venv
 
-test: setup ## Every test: lint, unit, integration, then each molecule scenario (platforms spread, each at least once)
-	bash scripts/setup.sh images
-	$(MAKE) --no-print-directory lint unit integration sanity
-	bash scripts/molecule.sh $(TEST_MATRIX)
+test: setup ## Every test: lint, unit, integration and sanity beside each molecule scenario (platforms spread, each at least once)
+	bash scripts/test.sh $(TEST_MATRIX)
 
 test-platforms: setup ## Every molecule scenario on every platform; wall times in dist/test-platforms.md
 	bash scripts/setup.sh images
