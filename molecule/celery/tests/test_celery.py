@@ -16,6 +16,14 @@ def worker_children(host):
     return list(host.process.filter(ppid=int(main)))
 
 
+def test_the_converge_and_its_rerun_started_the_worker_once(host):
+    # First in the file, before any test restarts it: one "Started" job message since boot
+    # (systemd's MESSAGE_ID for a unit that finished starting, a restart included).
+    started = host.check_output(
+        "journalctl --no-pager -o cat -u celery-demo-worker.service MESSAGE_ID=39f53479d3a045ac8e11786248231fbf | wc -l")
+    assert int(started) == 1
+
+
 def test_worker_and_beat_run_and_are_enabled(host):
     for name in ("celery-demo-worker", "celery-demo-beat"):
         service = host.service(name)
