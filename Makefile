@@ -13,9 +13,9 @@ export BENCH_MODE ?= full
 # Molecule scenarios, one at a time (2 cores). `make test` runs each once, on the platform named
 # after it, so every platform runs in every test run (docs/testing.md: why this split);
 # `make test-platforms` runs every scenario on every platform.
-SCENARIOS ?= nginx virtualenv uwsgi django_app project rabbitmq postgresql celery stack airgap
+SCENARIOS ?= nginx virtualenv uwsgi django_app project rabbitmq postgresql celery stack airgap acme
 TEST_MATRIX ?= nginx:ubuntu2204 virtualenv:ubuntu2204 uwsgi:debian12 django_app:ubuntu2404 project:ubuntu2204 \
-  rabbitmq:ubuntu2204 postgresql:debian12 celery:debian12 stack:ubuntu2404 airgap:ubuntu2404
+  rabbitmq:ubuntu2204 postgresql:debian12 celery:debian12 stack:ubuntu2404 airgap:ubuntu2404 acme:ubuntu2404
 
 demo: setup ## The stack deployed into a local container; prints the URL and checks
 	bash scripts/demo.sh up

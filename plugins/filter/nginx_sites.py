@@ -25,6 +25,10 @@ description:
     whitespace, quotes, backslashes, C($), C(;), C({) or C(}); counts and timeouts have upper
     bounds (weights 1000, failures 1000, keepalive connections 1024, timeouts one day).
     Only C(extra_config) is raw nginx text, by design.
+  - A site whose C(tls.acme.enabled) is true gets its certificate from an ACME CA;
+    C(tls.certificate) and C(tls.certificate_key) point into I(acme_live_dir), and
+    C(tls.acme.names) (default the site's host names) must all be host names of its
+    C(server_names), none a wildcard or an IP address (the http-01 challenge proves neither).
 positional: extra_sites, read_timeout, tls_dir
 options:
   _input:
@@ -45,6 +49,10 @@ options:
     description: Directory for self-signed certificates of sites that bring none.
     type: str
     default: /etc/nginx/tls
+  acme_live_dir:
+    description: Directory where certbot keeps the current certificate of each lineage.
+    type: str
+    default: /etc/letsencrypt/live
   sources:
     description:
       - "Variables the keys of the sites come from, for the error messages, for example
@@ -63,7 +71,9 @@ RETURN = r"""
 _value:
   description:
     - The sites with every key present; C(upstream) is null when the site has none, and
-      C(tls.self_signed) tells whether the role must generate the certificate.
+      C(tls.self_signed) tells whether the role must generate the certificate; C(tls.acme) is
+      null, or the names to request and the self-signed C(bootstrap) pair nginx serves until
+      the first ACME certificate is issued.
   type: list
   elements: dict
 """
@@ -77,12 +87,16 @@ SITE_KEYS = {
 UPSTREAM_KEYS = {"servers", "location", "keepalive", "read_timeout", "protocol"}
 PROTOCOLS = ("uwsgi", "http")
 SERVER_KEYS = {"address", "weight", "max_fails", "fail_timeout", "down", "backup"}
-TLS_KEYS = {"enabled", "port", "certificate", "certificate_key", "redirect_http", "hsts_max_age"}
+TLS_KEYS = {"enabled", "port", "certificate", "certificate_key", "redirect_http", "hsts_max_age", "acme"}
+ACME_KEYS = {"enabled", "names"}
 STATIC_KEYS = {"location", "alias", "root", "expires"}
 # A host name label, an IP address, "_", or one wildcard at the start or end (nginx's rules).
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 SERVER_NAME_RE = re.compile(
     rf"^(?:_|\*\.{_LABEL}(?:\.{_LABEL})*|\.?{_LABEL}(?:\.{_LABEL})*(?:\.\*)?|\[[0-9A-Fa-f:.]+\])$")
+# A name the http-01 challenge can prove: a DNS name with a dot or none, no wildcard, no IP.
+ACME_NAME_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+IP_RE = re.compile(r"^[0-9.]+$")
 # A path or location nginx takes verbatim: nothing that ends, opens or quotes a directive.
 PATH_RE = re.compile(r"^/[^\s;{}\"'\\$#]*$")
 INDEX_RE = re.compile(r"^[^\s;{}\"'\\$#/]+$")
@@ -204,7 +218,33 @@ def _upstream(where, upstream, read_timeout):
     }
 
 
-def _tls(where, tls, name, tls_dir):
+def _acme(where, acme, enabled, has_cert, server_names):
+    """The ACME request of a site (names to prove), or None when the site has none."""
+    acme = acme or {}
+    if not isinstance(acme, dict):
+        _fail(where, "must be a dict")
+    _unknown(where, acme, ACME_KEYS)
+    if not acme.get("enabled", False):
+        return None
+    if not enabled:
+        _fail(f"{where}.enabled", "needs tls.enabled: true")
+    if has_cert:
+        _fail(where, "a site takes its certificate from ACME or from certificate/certificate_key, not both")
+    default = [n for n in server_names if n != "_"]
+    names = _str_list(f"{where}.names", acme.get("names", default))
+    if not names:
+        _fail(f"{where}.names", "no host name to request: server_names holds none")
+    for index, host in enumerate(names):
+        if host not in server_names:
+            _fail(f"{where}.names[{index}]", f"{host!r} is not in the site's server_names "
+                                             f"({', '.join(server_names)})")
+        if not ACME_NAME_RE.match(host) or IP_RE.match(host):
+            _fail(f"{where}.names[{index}]", f"{host!r} is not a DNS name the http-01 challenge "
+                                             "can prove (no wildcard, no IP address)")
+    return {"names": names}
+
+
+def _tls(where, tls, name, tls_dir, server_names, acme_live_dir):
     tls = tls or {}
     if not isinstance(tls, dict):
         _fail(where, "must be a dict")
@@ -213,6 +253,11 @@ def _tls(where, tls, name, tls_dir):
     if bool(cert) != bool(key):
         _fail(where, "certificate and certificate_key go together (omit both for a self-signed one)")
     enabled = bool(tls.get("enabled", False))
+    acme = _acme(f"{where}.acme", tls.get("acme"), enabled, bool(cert), server_names)
+    if acme:
+        acme["bootstrap"] = {"certificate": _path(f"{where}.certificate", f"{tls_dir}/{name}.crt"),
+                             "certificate_key": _path(f"{where}.certificate_key", f"{tls_dir}/{name}.key")}
+        cert, key = f"{acme_live_dir}/{name}/fullchain.pem", f"{acme_live_dir}/{name}/privkey.pem"
     self_signed = enabled and not cert
     return {
         "enabled": enabled,
@@ -220,6 +265,7 @@ def _tls(where, tls, name, tls_dir):
         "certificate": _path(f"{where}.certificate", cert or f"{tls_dir}/{name}.crt"),
         "certificate_key": _path(f"{where}.certificate_key", key or f"{tls_dir}/{name}.key"),
         "self_signed": self_signed,
+        "acme": acme,
         "redirect_http": bool(tls.get("redirect_http", True)),
         "hsts_max_age": _positive_int(f"{where}.hsts_max_age", tls.get("hsts_max_age", 31536000),
                                       0, 10 * 365 * DAY),
@@ -242,7 +288,7 @@ def _static(where, item):
     }
 
 
-def _site(where, site, read_timeout, tls_dir):
+def _site(where, site, read_timeout, tls_dir, acme_live_dir):
     if not isinstance(site, dict):
         _fail(where, "must be a dict")
     _unknown(where, site, SITE_KEYS)
@@ -255,10 +301,11 @@ def _site(where, site, read_timeout, tls_dir):
     statics = site.get("static_locations", []) or []
     if not isinstance(statics, list):
         _fail(f"{where}.static_locations", "must be a list")
+    server_names = _server_names(f"{where}.server_names", site.get("server_names", ["_"]))
     return {
         "name": name,
         "state": state,
-        "server_names": _server_names(f"{where}.server_names", site.get("server_names", ["_"])),
+        "server_names": server_names,
         "listen": _port(f"{where}.listen", site.get("listen", 80)),
         "default_server": bool(site.get("default_server", False)),
         "root": _path(f"{where}.root", site.get("root") or None, optional=True),
@@ -266,7 +313,7 @@ def _site(where, site, read_timeout, tls_dir):
                   for i, v in enumerate(_str_list(f"{where}.index", site.get("index", ["index.html"])))],
         "static_locations": [_static(f"{where}.static_locations[{i}]", s) for i, s in enumerate(statics)],
         "upstream": _upstream(f"{where}.upstream", site.get("upstream"), read_timeout),
-        "tls": _tls(f"{where}.tls", site.get("tls"), name, tls_dir),
+        "tls": _tls(f"{where}.tls", site.get("tls"), name, tls_dir, server_names, acme_live_dir),
         "client_max_body_size": _matching(
             f"{where}.client_max_body_size",
             None if site.get("client_max_body_size") is None else str(site["client_max_body_size"]),
@@ -284,7 +331,8 @@ def _named(message, where, sources):
     return message
 
 
-def nginx_sites(sites, extra_sites=None, read_timeout=60, tls_dir="/etc/nginx/tls", sources=None):
+def nginx_sites(sites, extra_sites=None, read_timeout=60, tls_dir="/etc/nginx/tls", sources=None,
+                acme_live_dir="/etc/letsencrypt/live"):
     """Return validated sites with defaults filled in; raise naming the bad field."""
     result = []
     for var, items in (("nginx_sites", sites), ("nginx_extra_sites", extra_sites or [])):
@@ -292,7 +340,7 @@ def nginx_sites(sites, extra_sites=None, read_timeout=60, tls_dir="/etc/nginx/tl
             _fail(var, f"must be a list, got {type(items).__name__}")
         for index, site in enumerate(items):
             try:
-                result.append(_site(f"{var}[{index}]", site, read_timeout, tls_dir))
+                result.append(_site(f"{var}[{index}]", site, read_timeout, tls_dir, acme_live_dir))
             except AnsibleFilterError as exc:
                 if not sources:
                     raise

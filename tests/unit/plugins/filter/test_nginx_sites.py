@@ -142,3 +142,44 @@ def test_errors_name_the_variable_the_value_came_from():
     with pytest.raises(AnsibleFilterError, match=r"^django_app_server_names\[0\]: 'a b'"):
         nginx_sites([{"name": "demo", "server_names": ["a b"]}],
                     sources={"server_names": "django_app_server_names"})
+
+
+def test_acme_site_points_into_the_live_directory_with_a_bootstrap_pair():
+    (site,) = nginx_sites([{"name": "demo", "server_names": ["a.example", "_"],
+                            "tls": {"enabled": True, "acme": {"enabled": True}}}],
+                          tls_dir="/x", acme_live_dir="/le/live")
+    tls = site["tls"]
+    assert tls["self_signed"] is False
+    assert tls["certificate"] == "/le/live/demo/fullchain.pem"
+    assert tls["certificate_key"] == "/le/live/demo/privkey.pem"
+    assert tls["acme"] == {"names": ["a.example"],
+                           "bootstrap": {"certificate": "/x/demo.crt", "certificate_key": "/x/demo.key"}}
+
+
+def test_acme_off_leaves_the_site_as_before():
+    (site,) = nginx_sites([{"name": "demo", "tls": {"enabled": True, "acme": {"enabled": False}}}])
+    assert site["tls"]["acme"] is None
+    assert site["tls"]["self_signed"] is True
+
+
+def test_acme_names_may_be_a_subset_of_the_server_names():
+    (site,) = nginx_sites([{"name": "demo", "server_names": ["a.example", "b.example"],
+                            "tls": {"enabled": True, "acme": {"enabled": True, "names": ["b.example"]}}}])
+    assert site["tls"]["acme"]["names"] == ["b.example"]
+
+
+@pytest.mark.parametrize("server_names, acme, tls, message", [
+    (["a.example"], {"enabled": True, "names": ["b.example"]}, {},
+     r"tls\.acme\.names\[0\]: 'b\.example' is not in the site's server_names \(a\.example\)"),
+    (["*.example.org"], {"enabled": True}, {}, r"tls\.acme\.names\[0\]: .* http-01"),
+    (["10.0.0.1"], {"enabled": True}, {}, r"tls\.acme\.names\[0\]: .* http-01"),
+    (["_"], {"enabled": True}, {}, r"tls\.acme\.names: no host name to request"),
+    (["a.example"], {"enabled": True}, {"enabled": False}, r"tls\.acme\.enabled: needs tls\.enabled"),
+    (["a.example"], {"enabled": True}, {"certificate": "/c", "certificate_key": "/k"}, r"tls\.acme: .* not both"),
+    (["a.example"], {"enabled": True, "email": "x"}, {}, r"tls\.acme: unknown key\(s\) email"),
+    (["a.example"], "yes", {}, r"tls\.acme: must be a dict"),
+])
+def test_bad_acme_input_names_the_field(server_names, acme, tls, message):
+    site = {"name": "demo", "server_names": server_names, "tls": {"enabled": True, **tls, "acme": acme}}
+    with pytest.raises(AnsibleFilterError, match=r"nginx_sites\[0\]\." + message):
+        nginx_sites([site])
