@@ -154,8 +154,8 @@ def main():
         return module.run_command(argv, check_rc=False)
 
     try:
-        valid, reason, fingerprint, key_id, output = verify(run, gpgv, module.tmpdir, params["public_key"],
-                                                           data, signature)
+        valid, reason, fingerprint, key_id, output = verify(
+            run, gpgv, module.tmpdir, params["public_key"], data, signature)
     except ValueError as exc:
         module.fail_json(msg="public_key: %s" % exc, **result)
     result.update(valid=valid, reason=reason, fingerprint=fingerprint, key_id=key_id)

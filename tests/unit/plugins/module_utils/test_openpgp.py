@@ -41,7 +41,7 @@ def test_dearmor_refuses_a_damaged_block():
 
 def test_dearmor_refuses_a_block_without_end():
     with pytest.raises(ValueError, match="without its END"):
-        openpgp.dearmor(armor(b"key").split("-----END")[0])
+        openpgp.dearmor(armor(b"key").split("-----END", maxsplit=1)[0])
 
 
 GOOD = """[GNUPG:] NEWSIG
