@@ -8,6 +8,9 @@
 # The builder container (webstack-bundle-builder-<platform>) is kept between builds, and its
 # cache (downloaded .debs, pip's cache, the wheel builder) lives in .cache/bundle/<platform>, so
 # a second build with the same input downloads nothing.
+# The bundle is signed with the armored secret key file WEBSTACK_BUNDLE_SIGNING_KEY (its passphrase,
+# if any, in WEBSTACK_BUNDLE_SIGNING_PASSPHRASE), or else with a throwaway key generated for the
+# build; the public key is written beside the tarball (<name>.pub.asc).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -13,7 +13,8 @@ short_description: Write or verify a SHA256SUMS file covering every file of a di
 version_added: 0.1.0
 description:
   - With O(state=present), writes C(<path>/SHA256SUMS) in the format of C(sha256sum), one line
-    per regular file under O(path) (recursively, sorted, relative paths), the file itself excepted.
+    per regular file under O(path) (recursively, sorted, relative paths), the file itself and its
+    detached signature C(<name>.asc) excepted (a signature cannot be listed in what it signs).
     The file is rewritten only when its content changes.
   - With O(state=verified), reads C(<path>/SHA256SUMS) and checks every file it lists; it also
     fails on files under O(path) that it does not list. The failure message names every file
@@ -103,7 +104,8 @@ def sha256(path):
 
 
 def walk(root, name):
-    """Relative paths of the regular files under root, sorted, without the checksum file.
+    """Relative paths of the regular files under root, sorted, without the checksum file and its
+    detached signature.
 
     Raises ValueError naming an entry that is neither a regular file nor a directory."""
     found = []
@@ -115,7 +117,7 @@ def walk(root, name):
                 raise ValueError("not a regular file: " + os.path.relpath(full, root))
         for entry in files:
             rel = os.path.relpath(os.path.join(current, entry), root)
-            if rel != name:
+            if rel not in (name, name + ".asc"):
                 found.append(rel)
     return sorted(found)
 

@@ -32,6 +32,7 @@ BUILD_PLAY = """
 """
 
 GOOD_FILE = os.path.join(ROOT, "galaxy.yml")
+A_PUBLIC_KEY = os.path.join(ROOT, "molecule", "airgap", "tests", "other-key.pub.asc")
 
 CASES = {
     "bundle missing on the controller": ({"bundle_archive": "/nonexistent/webstack-bundle.tar.gz"},
@@ -42,6 +43,12 @@ CASES = {
                                   r'bundle_dir: "bundle" must be an absolute path'),
     "apt_exclusive not a bool": ({"bundle_archive": GOOD_FILE, "bundle_apt_exclusive": "maybe"},
                                  r"bundle_apt_exclusive"),
+    "no public key": ({"bundle_archive": GOOD_FILE},
+                      r"bundle_public_key is empty: give the public key the bundle was signed with"),
+    "public key not found": ({"bundle_archive": GOOD_FILE, "bundle_public_key": "/nonexistent/key.asc"},
+                             r'bundle_public_key: "/nonexistent/key.asc" is neither an armored public key nor a file'),
+    "unsigned bundle": ({"bundle_archive": GOOD_FILE, "bundle_public_key": A_PUBLIC_KEY},
+                        r"is not trusted, nothing on this host was changed: the bundle is not signed"),
 }
 
 BUILD_CASES = {
@@ -50,6 +57,9 @@ BUILD_CASES = {
     "bad name": ({"bundle_output_dir": "/tmp/out", "bundle_release_archive": GOOD_FILE,
                   "bundle_collection_archive": GOOD_FILE, "bundle_name": "a b"},
                  r'bundle_name: "a b" may hold only letters'),
+    "signing key not found": ({"bundle_output_dir": "/tmp/out", "bundle_release_archive": GOOD_FILE,
+                               "bundle_collection_archive": GOOD_FILE, "bundle_signing_key": "/nonexistent/key.asc"},
+                              r'bundle_signing_key: "/nonexistent/key.asc" is not a file on the controller'),
 }
 
 NOT_REACHED = ("webstack.django.bundle : Create", "webstack.django.bundle : Copy",

@@ -40,6 +40,23 @@ def test_apt_reads_only_the_bundle(host):
     assert sources and all(uri.startswith("file:/var/lib/webstack/bundle/") for uri in sources), sources
 
 
+def test_apt_source_is_signed_by_the_bundle_key(host):
+    source = host.file("/etc/apt/sources.list.d/webstack-bundle.list").content_string
+    assert "[signed-by=/etc/apt/keyrings/webstack-bundle.asc] file:/var/lib/webstack/bundle/" in source, source
+    assert "trusted=yes" not in source, source
+    with open(BUNDLE + ".pub.asc") as handle:
+        given = handle.read()
+    block = re.search(r"-----BEGIN PGP PUBLIC KEY BLOCK-----.*?-----END PGP PUBLIC KEY BLOCK-----", given, re.S).group(0)
+    assert host.file("/etc/apt/keyrings/webstack-bundle.asc").content_string.strip() == block
+
+
+def test_apt_verifies_the_bundle_repository_signature(host):
+    update = host.run("apt-get update")
+    assert update.rc == 0, update.stdout + update.stderr
+    assert "InRelease" in update.stdout, update.stdout
+    assert not re.search(r"^(W|E):", update.stdout + update.stderr, re.M), update.stdout + update.stderr
+
+
 def test_packages_are_the_bundles_versions(host):
     debs = manifest()["apt"]["packages"]
     for name in ("nginx", "rabbitmq-server", "python3-venv", "erlang-base", "postgresql", "python3-psycopg2"):

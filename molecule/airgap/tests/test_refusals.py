@@ -1,4 +1,5 @@
-"""A tampered bundle and a bundle for another system fail before anything is installed."""
+"""A tampered, unsigned or foreign-signed bundle and a bundle for another system fail before
+anything is installed."""
 
 import gzip
 import hashlib
@@ -18,10 +19,12 @@ ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirn
     os.path.dirname(os.path.abspath(__file__))))))
 TARBALL = os.path.join(ROOT, ".cache", "airgap", "bundle", "webstack-bundle.tar.gz")
 FRESH = "webstack-airgap-fresh"
+OTHER_KEY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "other-key.pub.asc")
 
 
 def rewrite(dest, change):
-    """Copy the bundle tarball to dest, passing each member's bytes through change(name, data)."""
+    """Copy the bundle tarball to dest, passing each member's bytes through change(name, data);
+    a member for which it returns None is left out."""
     members = []
     with tarfile.open(TARBALL, "r:gz") as src:
         for info in src:
@@ -32,7 +35,7 @@ def rewrite(dest, change):
         for info, data in members:
             if data is None:
                 out.addfile(info)
-            else:
+            elif changed[info.name] is not None:
                 data = changed[info.name]
                 info.size = len(data)
                 out.addfile(info, io.BytesIO(data))
@@ -110,10 +113,13 @@ def test_bundle_for_another_system_is_refused_before_anything_is_installed(host,
         if name == "SHA256SUMS":
             # The checksums are made to match: only the manifest check can refuse this bundle.
             return re.sub(rb"^[0-9a-f]{64}(  manifest\.json)$", digest + rb"\1", data, flags=re.M)
+        if name == "SHA256SUMS.asc":
+            return None
         return data
 
     bundle = rewrite(str(tmp_path / "other.tar.gz"), change)
-    rc, out = deploy(bundle)
+    # Unsigned (its signature no longer matches), so only with bundle_allow_unsigned does it get this far.
+    rc, out = deploy(bundle, "-e", "webstack_bundle_allow_unsigned=true")
     assert rc != 0, out[-3000:]
     assert "does not match this host" in out, out[-3000:]
     assert f"release: bundle bullseye, host {release}" in out, out[-3000:]
@@ -128,3 +134,61 @@ def test_tarball_with_another_checksum_than_expected_is_refused(host, expected):
     assert rc != 0, out[-3000:]
     assert f"bundle_archive_sha256 expects {expected}" in out, out[-3000:]
     assert_nothing_installed(host, out)
+
+
+def bundle_id(bundle):
+    with open(bundle, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:12]
+
+
+def flat(out):
+    """The output with every run of white space one space (long messages are wrapped)."""
+    return re.sub(r"\s+", " ", out)
+
+
+def assert_refused_as_untrusted(host, bundle, out, reason):
+    assert "is not trusted, nothing on this host was changed" in flat(out), out[-3000:]
+    assert reason in flat(out), out[-3000:]
+    assert "PLAY [Use the offline bundle]" not in out, out[-3000:]
+    assert_nothing_installed(host, out)
+    assert not host.file(f"/var/lib/webstack/bundle/{bundle_id(bundle)}").exists
+
+
+def test_bundle_rechecksummed_after_tampering_is_refused_before_any_change(host, tmp_path):
+    with tarfile.open(TARBALL, "r:gz") as src:
+        name = next(n.removeprefix("./") for n in src.getnames() if re.match(r"^(\./)?debs/nginx_.*\.deb$", n))
+    data = member(name)[:-16] + b"\0" * 16
+    digest = hashlib.sha256(data).hexdigest().encode()
+
+    def resum(member_name, member_data):
+        member_name = member_name.removeprefix("./")
+        if member_name == name:
+            return data
+        if member_name == "SHA256SUMS":
+            # Valid checksums for the altered package; the signature is the builder's, over the old list.
+            return re.sub(rb"^[0-9a-f]{64}(  " + re.escape(name.encode()) + rb")$", digest + rb"\1",
+                          member_data, flags=re.M)
+        return member_data
+
+    bundle = rewrite(str(tmp_path / "resummed.tar.gz"), resum)
+    rc, out = deploy(bundle)
+    assert rc != 0, out[-3000:]
+    assert_refused_as_untrusted(host, bundle, out, "bad signature")
+    assert "the signed data was changed after it was signed" in flat(out)
+    assert "checksum mismatch" not in out
+
+
+def test_bundle_signed_by_another_key_is_refused_before_any_change(host):
+    # The inventory trusts another key than the one the bundle was signed with.
+    rc, out = deploy(TARBALL, "-e", f"webstack_bundle_public_key={OTHER_KEY}")
+    assert rc != 0, out[-3000:]
+    assert_refused_as_untrusted(host, TARBALL, out, "signed by another key (key ID ")
+
+
+def test_unsigned_bundle_is_refused_before_any_change(host, tmp_path):
+    bundle = rewrite(str(tmp_path / "unsigned.tar.gz"),
+                     lambda name, data: None if name.removeprefix("./") == "SHA256SUMS.asc" else data)
+    rc, out = deploy(bundle)
+    assert rc != 0, out[-3000:]
+    assert_refused_as_untrusted(host, bundle, out, "the bundle is not signed")
+    assert "Set bundle_allow_unsigned: true" in flat(out)

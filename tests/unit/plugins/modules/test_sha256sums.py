@@ -88,3 +88,12 @@ def test_symlink_is_refused(run, bundle):
     run(path=str(bundle), state="present")
     os.symlink("/etc/passwd", bundle / "debs" / "link.deb")
     assert "not a regular file: debs/link.deb" in run(path=str(bundle))["msg"]
+
+
+def test_detached_signature_of_the_checksum_file_is_neither_listed_nor_unlisted(run, bundle):
+    run(path=str(bundle), state="present")
+    (bundle / "SHA256SUMS.asc").write_text("-----BEGIN PGP SIGNATURE-----\n")
+    assert "SHA256SUMS.asc" not in (bundle / "SHA256SUMS").read_text()
+    assert not run(path=str(bundle), state="present")["changed"]
+    result = run(path=str(bundle), state="verified")
+    assert not result.get("failed") and result["unlisted"] == []

@@ -1,0 +1,96 @@
+"""Unit tests for the openpgp_signature module, with real keys made by gpg and checked by gpgv."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.webstack.django.plugins.modules import openpgp_signature
+
+pytestmark = pytest.mark.skipif(not (shutil.which("gpg") and shutil.which("gpgv")), reason="needs gpg and gpgv")
+
+
+def gpg(home, *args, data=None):
+    return subprocess.run(["gpg", "--homedir", str(home), "--batch", "--quiet", *args], input=data,
+                          capture_output=True, check=True, timeout=60).stdout
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    """Two signing keys: (home, armored public key) each."""
+    made = []
+    for name in ("bundle", "other"):
+        home = tmp_path_factory.mktemp(name)
+        os.chmod(home, 0o700)
+        gpg(home, "--passphrase", "", "--quick-gen-key", f"{name} test key", "ed25519", "sign", "never")
+        made.append((home, gpg(home, "--armor", "--export").decode()))
+    yield made
+    for home, _ignored in made:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+
+
+def sign(home, data):
+    return gpg(home, "--armor", "--detach-sign", data=data).decode()
+
+
+@pytest.fixture
+def run(capsys, tmp_path, monkeypatch):
+    def _run(**args):
+        args.update(_ansible_tmpdir=str(tmp_path), _ansible_remote_tmp=str(tmp_path), _ansible_keep_remote_files=True)
+        with patch_module_args(args):
+            with pytest.raises(SystemExit) as exc:
+                openpgp_signature.main()
+        result = json.loads(capsys.readouterr().out)
+        assert bool(exc.value.code) == bool(result.get("failed")), result
+        return result
+
+    return _run
+
+
+def test_good_signature_is_valid(run, keys):
+    (home, public), _other = keys
+    result = run(public_key=public, content="abc  manifest.json\n", signature=sign(home, b"abc  manifest.json\n"))
+    assert result["valid"] and not result["changed"] and result["reason"] is None
+    assert len(result["fingerprint"]) == 40
+
+
+def test_changed_data_is_a_bad_signature(run, keys):
+    (home, public), _other = keys
+    result = run(public_key=public, content="abd  manifest.json\n", signature=sign(home, b"abc  manifest.json\n"))
+    assert result["failed"] and result["reason"] == "bad signature"
+    assert "changed after it was signed" in result["msg"]
+
+
+def test_signature_by_another_key_is_refused_naming_it(run, keys):
+    (_home, public), (other_home, _other_public) = keys
+    result = run(public_key=public, content="x", signature=sign(other_home, b"x"))
+    assert result["failed"] and result["reason"] == "unknown key"
+    assert "signed by another key (key ID " + result["key_id"] in result["msg"]
+
+
+def test_missing_signature_file_is_unsigned(run, keys, tmp_path):
+    (_home, public), _other = keys
+    (tmp_path / "SHA256SUMS").write_text("x")
+    result = run(public_key=public, path=str(tmp_path / "SHA256SUMS"), signature_path=str(tmp_path / "SHA256SUMS.asc"))
+    assert result["failed"] and result["reason"] == "unsigned"
+
+
+def test_files_on_the_host_verify(run, keys, tmp_path):
+    (home, public), _other = keys
+    (tmp_path / "SHA256SUMS").write_bytes(b"x\n")
+    (tmp_path / "SHA256SUMS.asc").write_text(sign(home, b"x\n"))
+    result = run(public_key=public, path=str(tmp_path / "SHA256SUMS"), signature_path=str(tmp_path / "SHA256SUMS.asc"))
+    assert result["valid"], result
+
+
+def test_a_key_that_is_no_key_fails_naming_the_option(run):
+    result = run(public_key="not a key", content="x", signature="y")
+    assert result["failed"] and result["msg"].startswith("public_key: no armored PUBLIC KEY BLOCK")
+
+
+def test_missing_gpgv_is_named(run, keys):
+    result = run(public_key=keys[0][1], content="x", signature="y", gpgv="no-such-gpgv")
+    assert result["failed"] and "no-such-gpgv not found" in result["msg"]
