@@ -143,8 +143,8 @@ def test_deploy_checks_report_each_warning_and_mask_secrets(project):
     # (the entry points import); the verdict is the checks'.
     key = "short-but-secret-key"
     project.add_settings(f'SECRET_KEY = "{key}"\n')
-    report = success(project.probe(SETTINGS, WSGI, "--check-deploy", env=project.env(DJANGO_SETTINGS_MODULE="mysite.settings",
-                                                                                       DJANGO_SECRET_KEY=key)))
+    env = project.env(DJANGO_SETTINGS_MODULE="mysite.settings", DJANGO_SECRET_KEY=key)
+    report = success(project.probe(SETTINGS, WSGI, "--check-deploy", env=env))
     check = report["check"]
     assert check["passed"] is False
     assert "(security.W018)" in check["output"] and "(security.W009)" in check["output"]
