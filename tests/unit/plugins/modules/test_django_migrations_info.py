@@ -1,6 +1,7 @@
 """Unit tests for django_migrations_info: against the demo project for real (its own virtualenv,
 .venv-demo, and a SQLite database in a temporary directory), and the parsing alone."""
 
+import functools
 import json
 import os
 import sqlite3
@@ -8,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.webstack.django.plugins.modules import django_migrations_info
 
@@ -18,16 +18,8 @@ DEMO_PYTHON = Path(os.environ.get("WEBSTACK_DEMO_PYTHON", str(ROOT / ".venv-demo
 
 
 @pytest.fixture
-def run(capsys):
-    def _run(**args):
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as exc:
-                django_migrations_info.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exc.value.code) == bool(result.get("failed")), result
-        return result
-
-    return _run
+def run(run_module):
+    return functools.partial(run_module, django_migrations_info.main)
 
 
 @pytest.fixture

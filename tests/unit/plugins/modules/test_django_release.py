@@ -1,5 +1,6 @@
 """Unit tests for the django_release module and its release helpers."""
 
+import functools
 import grp
 import json
 import os
@@ -24,19 +25,9 @@ def root(tmp_path):
 
 
 @pytest.fixture
-def run(capsys):
-    """Run the module's main() with the given args; return (failed, result)."""
-
-    def _run(check=False, diff=False, **args):
-        args.update(_ansible_check_mode=check, _ansible_diff=diff)
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as exc:
-                django_release.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exc.value.code) == bool(result.get("failed")), result
-        return result
-
-    return _run
+def run(run_module):
+    """Run the module's main() with the given args; return its result."""
+    return functools.partial(run_module, django_release.main)
 
 
 def link(root):

@@ -1,12 +1,11 @@
 """Unit tests for the openpgp_signature module, with real keys made by gpg and checked by gpgv."""
 
-import json
+import functools
 import os
 import shutil
 import subprocess
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.webstack.django.plugins.modules import openpgp_signature
 
@@ -37,17 +36,9 @@ def sign(home, data):
 
 
 @pytest.fixture
-def run(capsys, tmp_path, monkeypatch):
-    def _run(**args):
-        args.update(_ansible_tmpdir=str(tmp_path), _ansible_remote_tmp=str(tmp_path), _ansible_keep_remote_files=True)
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as exc:
-                openpgp_signature.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exc.value.code) == bool(result.get("failed")), result
-        return result
-
-    return _run
+def run(run_module, tmp_path):
+    return functools.partial(run_module, openpgp_signature.main, _ansible_tmpdir=str(tmp_path),
+                             _ansible_remote_tmp=str(tmp_path), _ansible_keep_remote_files=True)
 
 
 def test_good_signature_is_valid(run, keys):

@@ -7,7 +7,6 @@ import subprocess
 from types import SimpleNamespace
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.webstack.django.plugins.modules import pip_requirements as mod
 
@@ -61,18 +60,12 @@ def venv(tmp_path):
 
 
 @pytest.fixture
-def run(capsys, monkeypatch):
-    """Run main() with a fake pip; return (result, fake)."""
+def run(run_module, monkeypatch):
+    """Run main() with a fake pip; return its result."""
 
-    def _run(fake, check=False, diff=False, **args):
+    def _run(fake, **args):
         monkeypatch.setattr(subprocess, "run", fake)
-        args.update(_ansible_check_mode=check, _ansible_diff=diff)
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as exc:
-                mod.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exc.value.code) == bool(result.get("failed")), result
-        return result
+        return run_module(mod.main, **args)
 
     return _run
 

@@ -1,13 +1,12 @@
 """Unit tests for the release_build module and the reproducible archive it builds."""
 
-import json
+import functools
 import os
 import shutil
 import subprocess
 import tarfile
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.webstack.django.plugins.module_utils.archives import inspect
 from ansible_collections.webstack.django.plugins.module_utils.release_build import (
@@ -170,19 +169,9 @@ def test_a_missing_project_is_named(tmp_path):
 # --- the module ---------------------------------------------------------------------------
 
 @pytest.fixture
-def run(capsys):
+def run(run_module):
     """Run the module's main() with the given args; return its result."""
-
-    def _run(check=False, **args):
-        args.update(_ansible_check_mode=check)
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as exc:
-                release_build.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exc.value.code) == bool(result.get("failed")), result
-        return result
-
-    return _run
+    return functools.partial(run_module, release_build.main)
 
 
 def test_module_builds_once(run, project, tmp_path, monkeypatch):

@@ -1,11 +1,10 @@
 """Unit tests for the sha256sums module."""
 
+import functools
 import hashlib
-import json
 import os
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.webstack.django.plugins.modules import sha256sums
 
@@ -19,17 +18,8 @@ def bundle(tmp_path):
 
 
 @pytest.fixture
-def run(capsys):
-    def _run(check=False, **args):
-        args.update(_ansible_check_mode=check)
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as exc:
-                sha256sums.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exc.value.code) == bool(result.get("failed")), result
-        return result
-
-    return _run
+def run(run_module):
+    return functools.partial(run_module, sha256sums.main)
 
 
 def test_present_writes_sha256sum_format_sorted(run, bundle):
