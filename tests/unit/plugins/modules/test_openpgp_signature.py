@@ -1,9 +1,9 @@
 """Unit tests for the openpgp_signature module, with real keys made by gpg and checked by gpgv."""
 
 import functools
-import os
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -13,22 +13,28 @@ pytestmark = pytest.mark.skipif(not (shutil.which("gpg") and shutil.which("gpgv"
 
 
 def gpg(home, *args, data=None):
-    return subprocess.run(["gpg", "--homedir", str(home), "--batch", "--quiet", *args], input=data,
-                          capture_output=True, check=True, timeout=60).stdout
+    proc = subprocess.run(["gpg", "--homedir", str(home), "--batch", "--quiet", *args], input=data,
+                          capture_output=True, check=False, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    return proc.stdout
 
 
 @pytest.fixture(scope="module")
-def keys(tmp_path_factory):
-    """Two signing keys: (home, armored public key) each."""
+def keys():
+    """Two signing keys: (home, armored public key) each.
+
+    The GnuPG homes are made outside pytest's temporary tree: another pytest process cleaning
+    that tree up removes the agent's socket, and the agent then shuts down mid-test.
+    """
     made = []
     for name in ("bundle", "other"):
-        home = tmp_path_factory.mktemp(name)
-        os.chmod(home, 0o700)
+        home = tempfile.mkdtemp(prefix=f"webstack-openpgp-{name}-")
         gpg(home, "--passphrase", "", "--quick-gen-key", f"{name} test key", "ed25519", "sign", "never")
         made.append((home, gpg(home, "--armor", "--export").decode()))
     yield made
     for home, _ignored in made:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def sign(home, data):
