@@ -7,16 +7,18 @@
 # background, into dist/test-gates.log, while the base images are built (minutes on a new
 # machine, spent waiting on the archive) and the molecule scenarios run one at a time. Their log
 # is printed when both are done; the run fails when either failed. The gates' pytest runs keep
-# their temporary files under .cache/pytest-gates, apart from the scenarios' testinfra runs.
+# their temporary files apart from the scenarios' testinfra runs, outside the checkout (a test
+# of a project "outside git" must not find this repository above it).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 [ "$#" -gt 0 ] || { echo "usage: $0 SCENARIO:PLATFORM..." >&2; exit 2; }
 
 log="dist/test-gates.log"
-mkdir -p dist .cache/pytest-gates
+gates_tmp="${TMPDIR:-/tmp}/webstack-pytest-gates"
+mkdir -p dist "$gates_tmp"
 echo "==> lint, unit, integration and sanity in the background (log: $log)"
-PYTEST_DEBUG_TEMPROOT="$here/.cache/pytest-gates" \
+PYTEST_DEBUG_TEMPROOT="$gates_tmp" \
   make --no-print-directory -C "$here" lint unit integration sanity > "$log" 2>&1 &
 gates=$!
 trap 'kill "$gates" 2>/dev/null || true' INT TERM

@@ -194,7 +194,9 @@ def test_module_takes_the_mtime_from_source_date_epoch(run, project, tmp_path, m
     assert "SOURCE_DATE_EPOCH" in run(project=str(project), version="1", dest=str(tmp_path / "out"))["msg"]
 
 
-def test_module_asks_for_a_version_outside_git(run, project, tmp_path):
+def test_module_asks_for_a_version_outside_git(run, project, tmp_path, monkeypatch):
+    # git must not find a repository above the temporary tree (a checkout holding it)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     result = run(project=str(project), dest=str(tmp_path / "out"))
     assert result["failed"] and "no version: set version" in result["msg"]
 
