@@ -23,6 +23,18 @@ if [ "${1:-}" = --report ]; then
 fi
 [ "$#" -gt 0 ] || { echo "usage: $0 [--report FILE] SCENARIO[:PLATFORM]..." >&2; exit 2; }
 
+# stamp: prefix each line with the time since the scenario started (m:ss), so a log shows
+# where a scenario spends its minutes.
+stamp() {
+  local start line now
+  printf -v start '%(%s)T' -1
+  while IFS= read -r line; do
+    printf -v now '%(%s)T' -1
+    now=$((now - start))
+    printf '%d:%02d %s\n' $((now / 60)) $((now % 60)) "$line"
+  done
+}
+
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 failed=0
@@ -35,7 +47,7 @@ for item in "$@"; do
   fi
   echo "==> molecule test -s $scenario on $platform ($(bash scripts/platform.sh image "$platform"))"
   start=$(date +%s)
-  if WEBSTACK_PLATFORM="$platform" flock "$LOCK" "$MOLECULE" test -s "$scenario"; then
+  if WEBSTACK_PLATFORM="$platform" flock "$LOCK" "$MOLECULE" test -s "$scenario" 2>&1 | stamp; then
     status=passed
   else
     status=FAILED
