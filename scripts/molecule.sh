@@ -23,11 +23,10 @@ if [ "${1:-}" = --report ]; then
 fi
 [ "$#" -gt 0 ] || { echo "usage: $0 [--report FILE] SCENARIO[:PLATFORM]..." >&2; exit 2; }
 
-# stamp: prefix each line with the time since the scenario started (m:ss), so a log shows
-# where a scenario spends its minutes.
+# stamp START: prefix each line with the time since START (epoch seconds: when the scenario
+# started) as m:ss, so a log shows where a scenario spends its minutes.
 stamp() {
-  local start line now
-  printf -v start '%(%s)T' -1
+  local start="$1" line now
   while IFS= read -r line; do
     printf -v now '%(%s)T' -1
     now=$((now - start))
@@ -47,7 +46,7 @@ for item in "$@"; do
   fi
   echo "==> molecule test -s $scenario on $platform ($(bash scripts/platform.sh image "$platform"))"
   start=$(date +%s)
-  if WEBSTACK_PLATFORM="$platform" flock "$LOCK" "$MOLECULE" test -s "$scenario" 2>&1 | stamp; then
+  if WEBSTACK_PLATFORM="$platform" flock "$LOCK" "$MOLECULE" test -s "$scenario" 2>&1 | stamp "$start"; then
     status=passed
   else
     status=FAILED
