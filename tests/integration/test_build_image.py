@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import urllib.request
 
@@ -51,12 +52,20 @@ def build(tmp_path, **env):
     return result.returncode, result.stdout + result.stderr
 
 
-def repack(deb, tmp_path, change):
+@pytest.fixture
+def gnupg_home():
+    """A GnuPG home with a short path: gpg-agent's sockets live in it, and a socket path longer
+    than 107 bytes (pytest's temporary tree easily makes one) fails every gpg call."""
+    home = tempfile.mkdtemp(prefix="webstack-gpg-")
+    yield home
+    subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], check=False, capture_output=True)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def repack(deb, tmp_path, home, change):
     """A copy of the keyring package whose archive keyring went through change(gnupg_home, ring)."""
     tree = tmp_path / "tree"
     subprocess.run(["dpkg-deb", "-R", deb, tree], check=True)
-    home = tmp_path / "gnupg"
-    home.mkdir(mode=0o700)
     ring = tree / "usr/share/keyrings/ubuntu-archive-keyring.gpg"
     subprocess.run(["gpg", "--homedir", home, "--quiet", "--import", ring], check=True, capture_output=True)
     subprocess.run(["gpg", "--homedir", home, "--quiet", "--import",
@@ -73,7 +82,7 @@ def export(home, *fingerprints):
 
 
 @pytest.mark.parametrize("tamper", ["a key removed", "a key added"])
-def test_a_tampered_ubuntu_keyring_stops_the_build(tmp_path, keyring_deb, tamper):
+def test_a_tampered_ubuntu_keyring_stops_the_build(tmp_path, keyring_deb, gnupg_home, tamper):
     def change(home):
         keys = subprocess.run(["gpg", "--homedir", home, "--with-colons", "--list-keys"], check=True,
                               capture_output=True, text=True).stdout
@@ -85,7 +94,7 @@ def test_a_tampered_ubuntu_keyring_stops_the_build(tmp_path, keyring_deb, tamper
         extra = next(f for f in fingerprints if f not in original)
         return export(home, *original, extra)
 
-    rc, out = build(tmp_path, WEBSTACK_UBUNTU_KEYRING_DEB=repack(keyring_deb, tmp_path, change),
+    rc, out = build(tmp_path, WEBSTACK_UBUNTU_KEYRING_DEB=repack(keyring_deb, tmp_path, gnupg_home, change),
                     WEBSTACK_UBUNTU_MIRROR="http://127.0.0.1:9")
     assert rc != 0, out
     assert "the Ubuntu archive keyring" in out and "refusing to trust it" in out, out
