@@ -43,10 +43,10 @@ ubuntu_keyring() {
     deb="$CACHE/ubuntu-keyring_${UBUNTU_KEYRING_DEB_VERSION}_all.deb"
     if [ ! -s "$deb" ]; then
       log "fetching ubuntu-keyring $UBUNTU_KEYRING_DEB_VERSION from the Ubuntu archive's pool"
-      curl -fsS --retry 3 -o "$deb.part" \
+      curl -fsS --retry 3 -o "$deb.part.$$" \
         "$mirror/pool/main/u/ubuntu-keyring/ubuntu-keyring_${UBUNTU_KEYRING_DEB_VERSION}_all.deb" ||
         die "could not download ubuntu-keyring from $mirror"
-      mv "$deb.part" "$deb"
+      mv "$deb.part.$$" "$deb"
     fi
   fi
   mkdir -p "$work/keyring-deb" "$work/gnupg"
@@ -94,7 +94,17 @@ SOURCES
   fi
 }
 
+# build PLATFORM: the platform's image, built by one process at a time: another build of it (make
+# test builds the images in the background while the scenarios that need them wait) is waited for.
+# The lock is machine-wide, as the images are.
 build() {
+  (
+    flock 9
+    build_image "$1"
+  ) 9>"${TMPDIR:-/tmp}/webstack-image-$1.lock"
+}
+
+build_image() {
   local platform="$1" image
   image="$("$here/scripts/platform.sh" image "$platform")"
   if [ "$FORCE" != 1 ] && docker image inspect "$image" >/dev/null 2>&1; then

@@ -6,14 +6,17 @@
 #   molecule.sh --report FILE a:p b:q ...   run them all even after a failure, then write a
 #                                           platform x scenario table of results and wall times
 # Stops at the first failure unless --report is given; exits non-zero when any run failed.
-# MOLECULE (default: molecule) and WEBSTACK_MOLECULE_LOCK (default /tmp/webstack-molecule.lock)
-# name the command and the lock file.
+# Each scenario first gets its platform's base image (scripts/build-image.sh: present, built, or
+# waited for while another process builds it). MOLECULE (default: molecule), WEBSTACK_BUILD_IMAGE
+# (default: scripts/build-image.sh) and WEBSTACK_MOLECULE_LOCK (default
+# /tmp/webstack-molecule.lock) name the commands and the lock file.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 export PATH="$here/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$here/.collections"
 MOLECULE="${MOLECULE:-molecule}"
+BUILD_IMAGE="${WEBSTACK_BUILD_IMAGE:-$here/scripts/build-image.sh}"
 LOCK="${WEBSTACK_MOLECULE_LOCK:-/tmp/webstack-molecule.lock}"
 
 report=""
@@ -46,7 +49,8 @@ for item in "$@"; do
   fi
   echo "==> molecule test -s $scenario on $platform ($(bash scripts/platform.sh image "$platform"))"
   start=$(date +%s)
-  if WEBSTACK_PLATFORM="$platform" flock "$LOCK" "$MOLECULE" test -s "$scenario" 2>&1 | stamp "$start"; then
+  if "$BUILD_IMAGE" "$platform" &&
+     WEBSTACK_PLATFORM="$platform" flock "$LOCK" "$MOLECULE" test -s "$scenario" 2>&1 | stamp "$start"; then
     status=passed
   else
     status=FAILED

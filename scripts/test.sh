@@ -21,10 +21,26 @@ echo "==> lint, unit, integration and sanity in the background (log: $log)"
 PYTEST_DEBUG_TEMPROOT="$gates_tmp" \
   make --no-print-directory -C "$here" lint unit integration sanity > "$log" 2>&1 &
 gates=$!
-trap 'kill "$gates" 2>/dev/null || true' INT TERM
+trap 'kill "$gates" ${images:+"$images"} 2>/dev/null || true' INT TERM
 
+# The base images build in the background too, in the order the scenarios first need them; each
+# scenario waits for its own image only (scripts/molecule.sh), so the first scenarios run while
+# the other images are built.
+images_log="dist/test-images.log"
 molecule_status=0
-{ bash scripts/setup.sh images && bash scripts/molecule.sh "$@"; } || molecule_status=$?
+images=""
+if bash scripts/setup.sh docker; then
+  read -r -a platforms < <(for item in "$@"; do
+    case "$item" in *:*) echo "${item#*:}" ;; *) bash scripts/platform.sh name ;; esac
+  done | awk '!seen[$0]++' | tr '\n' ' ')
+  echo "==> base images ${platforms[*]} in the background (log: $images_log)"
+  bash scripts/build-image.sh "${platforms[@]}" > "$images_log" 2>&1 &
+  images=$!
+  bash scripts/molecule.sh "$@" || molecule_status=$?
+  wait "$images" || { molecule_status=1; echo "==> building the base images failed:"; tail -n 30 "$images_log"; }
+else
+  molecule_status=$?
+fi
 
 gates_status=0
 wait "$gates" || gates_status=$?

@@ -11,14 +11,22 @@ echo "$WEBSTACK_PLATFORM $3" >> "$CALLS"
 [ "$3" != broken ]
 """
 
+FAKE_IMAGE = """#!/bin/sh
+echo "image $1" >> "$CALLS"
+[ "$1" != debian12 ] || [ -z "$NO_DEBIAN_IMAGE" ]
+"""
 
-def run(tmp_path, *args):
+
+def run(tmp_path, *args, **extra):
     fake = tmp_path / "molecule"
     fake.write_text(FAKE)
     fake.chmod(0o755)
+    image = tmp_path / "build-image"
+    image.write_text(FAKE_IMAGE)
+    image.chmod(0o755)
     calls = tmp_path / "calls"
-    env = dict(os.environ, MOLECULE=str(fake), CALLS=str(calls),
-               WEBSTACK_MOLECULE_LOCK=str(tmp_path / "lock"))
+    env = dict(os.environ, MOLECULE=str(fake), WEBSTACK_BUILD_IMAGE=str(image), CALLS=str(calls),
+               WEBSTACK_MOLECULE_LOCK=str(tmp_path / "lock"), **extra)
     env.pop("WEBSTACK_PLATFORM", None)
     result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "molecule.sh"), *args], env=env,
                             capture_output=True, text=True, check=False, timeout=60)
@@ -28,13 +36,14 @@ def run(tmp_path, *args):
 def test_each_scenario_runs_on_its_platform_and_a_bare_name_on_the_default(tmp_path):
     rc, _ignored, calls = run(tmp_path, "nginx:debian12", "stack:ubuntu2204", "celery")
     assert rc == 0
-    assert calls == ["debian12 nginx", "ubuntu2204 stack", "ubuntu2404 celery"]
+    assert calls == ["image debian12", "debian12 nginx", "image ubuntu2204", "ubuntu2204 stack",
+                     "image ubuntu2404", "ubuntu2404 celery"]
 
 
 def test_the_first_failure_stops_the_run(tmp_path):
     rc, out, calls = run(tmp_path, "nginx:debian12", "broken:debian12", "stack:debian12")
     assert rc == 1
-    assert calls == ["debian12 nginx", "debian12 broken"]
+    assert calls == ["image debian12", "debian12 nginx", "image debian12", "debian12 broken"]
     assert "broken on debian12: FAILED" in out
 
 
@@ -43,7 +52,7 @@ def test_a_report_runs_everything_and_tables_platform_by_scenario(tmp_path):
     rc, _ignored, calls = run(tmp_path, "--report", str(report), "nginx:ubuntu2404",
                               "broken:ubuntu2404", "nginx:debian12")
     assert rc == 1
-    assert len(calls) == 3
+    assert len([call for call in calls if not call.startswith("image ")]) == 3
     lines = report.read_text().splitlines()
     assert lines[0] == "| scenario | ubuntu2404 | ubuntu2204 | debian12 |"
     assert re.fullmatch(r"\| `nginx` \| ✓ 0:0\d \| – \| ✓ 0:0\d \|", lines[2]), lines[2]
@@ -54,3 +63,10 @@ def test_an_unknown_platform_stops_before_any_run(tmp_path):
     rc, _ignored, calls = run(tmp_path, "nginx:centos9")
     assert rc != 0
     assert calls == []
+
+
+def test_a_scenario_whose_image_cannot_be_had_fails_without_running(tmp_path):
+    rc, out, calls = run(tmp_path, "nginx:ubuntu2204", "nginx:debian12", NO_DEBIAN_IMAGE="1")
+    assert rc == 1
+    assert calls == ["image ubuntu2204", "ubuntu2204 nginx", "image debian12"]
+    assert "nginx on debian12: FAILED" in out
