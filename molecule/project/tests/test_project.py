@@ -2,9 +2,10 @@
 SECRET_KEY, DEBUG = True, ALLOWED_HOSTS = [], no STATIC_ROOT, SQLite in BASE_DIR and a Celery
 app in mysite/celery.py configured from Django's settings; nothing in it names this collection.
 
-The tests run in file order: release 1.0.0 (the converge) is checked, a note and an admin
-session are written, then release 2.0.0 is deployed with site.yml and the data must still be
-there; last, a release whose settings do not import is refused before anything switches.
+The tests run in file order: release 1.0.0 (the converge, site.yml) is checked, a note and an
+admin session are written, then release 2.0.0 is deployed with deploy.yml (README's next
+release) and the data must still be there; last, a release whose settings do not import and
+DEBUG turned on are refused before anything switches.
 """
 
 import json
@@ -19,7 +20,7 @@ from conftest import curl, header, playbook
 
 ROOT = "/srv/mysite"
 MANAGE = f"{ROOT}/bin/manage"
-SITE = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "site.yml")
+DEPLOY = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "deploy.yml")
 RELEASES = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "releases")
 # The key the inventory gives (molecule.yml) and the one written in the project's settings.
 SECRET_KEY = "molecule-only-project-secret-2b9d4f6a8c0e1f3a5b7d9e2c4a6f8b0d1e3c5a7f"
@@ -35,7 +36,7 @@ def manage_shell(host, code):
 
 def deploy(release, *extra):
     archive = os.path.join(RELEASES, f"plain_project-{release}.tar.gz")
-    return playbook(SITE, "-e", f"django_app_release_archive={archive}", *extra, timeout=1200)
+    return playbook(DEPLOY, "-e", f"django_app_release_archive={archive}", *extra, timeout=1200)
 
 
 def test_the_project_page_answers_through_nginx(host):
