@@ -30,11 +30,11 @@ images_log="dist/test-images.log"
 molecule_status=0
 images=""
 if bash scripts/setup.sh docker; then
-  read -r -a platforms < <(for item in "$@"; do
+  mapfile -t platforms < <(for item in "$@"; do
     case "$item" in *:*) echo "${item#*:}" ;; *) bash scripts/platform.sh name ;; esac
-  done | awk '!seen[$0]++' | tr '\n' ' ')
+  done | awk '!seen[$0]++')
   echo "==> base images ${platforms[*]} in the background (log: $images_log)"
-  bash scripts/build-image.sh "${platforms[@]}" > "$images_log" 2>&1 &
+  "${WEBSTACK_BUILD_IMAGE:-scripts/build-image.sh}" "${platforms[@]}" > "$images_log" 2>&1 &
   images=$!
   bash scripts/molecule.sh "$@" || molecule_status=$?
   wait "$images" || { molecule_status=1; echo "==> building the base images failed:"; tail -n 30 "$images_log"; }
