@@ -42,11 +42,7 @@ trap 'rm -f "$results"' EXIT
 failed=0
 for item in "$@"; do
   scenario="${item%%:*}"
-  if [ "$item" = "$scenario" ]; then
-    platform="$(bash scripts/platform.sh name)"
-  else
-    platform="$(WEBSTACK_PLATFORM="${item#*:}" bash scripts/platform.sh name)"
-  fi
+  platform="$(bash scripts/platform.sh of "$item")"
   echo "==> molecule test -s $scenario on $platform ($(bash scripts/platform.sh image "$platform"))"
   start=$(date +%s)
   if "$BUILD_IMAGE" "$platform" &&

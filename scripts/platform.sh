@@ -4,6 +4,7 @@
 #
 #   platform.sh list         the tested platforms, the default first
 #   platform.sh name         the selected platform: WEBSTACK_PLATFORM, else the default
+#   platform.sh of S[:P]     the platform of a test run "scenario[:platform]": P, else the selected
 #   platform.sh image [P]    the systemd image of P (default: the selected platform, for which
 #                            WEBSTACK_IMAGE, when set, names any image directly)
 #   platform.sh other [P]    a tested platform other than P (a host of another OS, for tests)
@@ -33,6 +34,14 @@ selected() {
 case "${1:-name}" in
   list) echo "${PLATFORMS[*]}" ;;
   name) selected ;;
+  of)
+    item="${2:?platform.sh of SCENARIO[:PLATFORM]}"
+    if [ "$item" = "${item%%:*}" ]; then
+      selected
+    else
+      WEBSTACK_PLATFORM="${item#*:}" selected
+    fi
+    ;;
   image)
     platform="${2:-$(selected)}"
     describe "$platform" >/dev/null
@@ -53,7 +62,7 @@ case "${1:-name}" in
     ;;
   describe) describe "${2:?platform.sh describe PLATFORM}" ;;
   *)
-    echo "usage: $0 list|name|image [P]|other [P]|describe P" >&2
+    echo "usage: $0 list|name|of S[:P]|image [P]|other [P]|describe P" >&2
     exit 2
     ;;
 esac

@@ -30,9 +30,7 @@ images_log="dist/test-images.log"
 molecule_status=0
 images=""
 if bash scripts/setup.sh docker; then
-  mapfile -t platforms < <(for item in "$@"; do
-    case "$item" in *:*) echo "${item#*:}" ;; *) bash scripts/platform.sh name ;; esac
-  done | awk '!seen[$0]++')
+  mapfile -t platforms < <(for item in "$@"; do bash scripts/platform.sh of "$item"; done | awk '!seen[$0]++')
   echo "==> base images ${platforms[*]} in the background (log: $images_log)"
   "${WEBSTACK_BUILD_IMAGE:-scripts/build-image.sh}" "${platforms[@]}" > "$images_log" 2>&1 &
   images=$!

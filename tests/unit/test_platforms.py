@@ -40,6 +40,14 @@ def test_webstack_image_names_any_image_for_the_selected_platform_only():
     assert platform_sh("image", "debian12", WEBSTACK_IMAGE="mine:1")[1] == "webstack/debian12-systemd:latest"
 
 
+def test_a_test_run_names_its_platform_or_takes_the_selected_one():
+    assert platform_sh("of", "nginx:debian12") == (0, "debian12", "")
+    assert platform_sh("of", "nginx") == (0, "ubuntu2404", "")
+    assert platform_sh("of", "nginx", WEBSTACK_PLATFORM="ubuntu2204")[1] == "ubuntu2204"
+    rc, _ignored, err = platform_sh("of", "nginx:centos9")
+    assert rc != 0 and "unknown platform 'centos9'" in err
+
+
 def test_another_platform_is_always_a_different_tested_one():
     for name in platform_sh("list")[1].split():
         other = platform_sh("other", name)[1]
