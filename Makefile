@@ -51,7 +51,7 @@ setup: ## Prepare this machine: virtualenv, docker engine, the selected platform
 setup-venv:
 	bash scripts/setup.sh venv
 
-test: setup-venv ## Every test: lint, unit, integration and sanity beside each molecule scenario (platforms spread, each at least once); the base images build meanwhile
+test: ## Every test: lint, unit, integration and sanity beside each molecule scenario (platforms spread, each at least once); virtualenvs and base images made first
 	bash scripts/test.sh $(TEST_MATRIX)
 
 test-platforms: setup ## Every molecule scenario on every platform; wall times in dist/test-platforms.md

@@ -4,40 +4,51 @@
 #   bash scripts/test.sh SCENARIO:PLATFORM...      (make test passes TEST_MATRIX)
 #
 # The controller-side gates (lint, unit, integration, sanity) need no container: they run in the
-# background, into dist/test-gates.log, while the base images are built (minutes on a new
-# machine, spent waiting on the archive) and the molecule scenarios run one at a time. Their log
-# is printed when both are done; the run fails when either failed. The gates' pytest runs keep
-# their temporary files apart from the scenarios' testinfra runs, outside the checkout (a test
-# of a project "outside git" must not find this repository above it).
+# background, into dist/test-gates.log, while the base images are built and the molecule
+# scenarios run one at a time. Their log is printed when both are done; the run fails when either
+# failed. The gates' pytest runs keep their temporary files apart from the scenarios' testinfra
+# runs, outside the checkout (a test of a project "outside git" must not find this repository
+# above it).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 [ "$#" -gt 0 ] || { echo "usage: $0 SCENARIO:PLATFORM..." >&2; exit 2; }
 
 log="dist/test-gates.log"
+images_log="dist/test-images.log"
 gates_tmp="${TMPDIR:-/tmp}/webstack-pytest-gates"
 mkdir -p dist "$gates_tmp"
-echo "==> lint, unit, integration and sanity in the background (log: $log)"
-PYTEST_DEBUG_TEMPROOT="$gates_tmp" \
-  make --no-print-directory -C "$here" lint unit integration sanity > "$log" 2>&1 &
-gates=$!
-trap 'kill "$gates" ${images:+"$images"} 2>/dev/null || true' INT TERM
-
-# The base images build in the background too, in the order the scenarios first need them; each
-# scenario waits for its own image only (scripts/molecule.sh), so the first scenarios run while
-# the other images are built.
-images_log="dist/test-images.log"
 molecule_status=0
 images=""
-if bash scripts/setup.sh docker; then
+gates=""
+trap 'kill ${gates:+"$gates"} ${images:+"$images"} 2>/dev/null || true' INT TERM
+
+# The base images build in the background first (minutes on a new machine, spent waiting on the
+# archive), in the order the scenarios first need them, while the virtualenvs are made; each
+# scenario waits for its own image only (scripts/molecule.sh), so the first scenarios run while
+# the other images are built.
+docker_ok=true
+bash scripts/setup.sh docker || { molecule_status=$?; docker_ok=false; }
+if "$docker_ok"; then
   mapfile -t platforms < <(for item in "$@"; do bash scripts/platform.sh of "$item"; done | awk '!seen[$0]++')
   echo "==> base images ${platforms[*]} in the background (log: $images_log)"
   "${WEBSTACK_BUILD_IMAGE:-scripts/build-image.sh}" "${platforms[@]}" > "$images_log" 2>&1 &
   images=$!
+fi
+bash scripts/setup.sh venv || { status=$?; kill ${images:+"$images"} 2>/dev/null || true; exit "$status"; }
+
+# The gates run at the lowest CPU priority: the scenarios are the run's critical path, and the
+# gates (about 13 minutes of CPU) fit in what the scenarios leave idle (waits on services, the
+# archive, containers). Beside them at equal priority a scenario step took up to 2.5 times as
+# long.
+echo "==> lint, unit, integration and sanity in the background, niced (log: $log)"
+PYTEST_DEBUG_TEMPROOT="$gates_tmp" \
+  nice -n 19 make --no-print-directory -C "$here" lint unit integration sanity > "$log" 2>&1 &
+gates=$!
+
+if "$docker_ok"; then
   bash scripts/molecule.sh "$@" || molecule_status=$?
   wait "$images" || { molecule_status=1; echo "==> building the base images failed:"; tail -n 30 "$images_log"; }
-else
-  molecule_status=$?
 fi
 
 gates_status=0
