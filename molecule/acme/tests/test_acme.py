@@ -1,10 +1,15 @@
 """ACME certificates from pebble, served by nginx and renewed without a failed request."""
 
+import json
+import os
 import re
+
+from conftest import playbook
 
 testinfra_hosts = ["webstack-acme-web"]
 
 NAME = "web.acme.test"
+WWW = "www.acme.test"
 LIVE = "/etc/letsencrypt/live/acme-site"
 TEST_CA = "/etc/letsencrypt/webstack-acme-ca.pem"
 PEBBLE_ROOT = "/tmp/pebble-root.pem"
@@ -100,3 +105,21 @@ def test_forced_renewal_swaps_the_certificate_without_a_failed_request(host):
 def test_deploy_hook_checked_nginx_before_reloading(host):
     log = host.check_output("journalctl -t webstack-acme --no-pager -o cat")
     assert re.search(r"nginx -t passed; reloading nginx for /etc/letsencrypt/live/acme-site", log), log
+
+
+def test_a_name_added_to_the_site_is_requested_again_under_the_same_lineage(host):
+    """server_names gains www.acme.test: the next run asks certbot again for the site's lineage,
+    which then covers both names, and nginx serves it for the new name. The run shows its --diff
+    (the site's new server_name) and no key."""
+    scenario = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rc, out = playbook(os.path.join(scenario, "converge.yml"), "--diff",
+                       "-e", json.dumps({"acme_test_names": [NAME, WWW]}))
+    assert rc == 0, out[-3000:]
+    assert f"server_name {NAME} {WWW};" in out and "PRIVATE KEY" not in out
+    assert f"acme-site: names changed from {NAME}: {NAME}, {WWW}" in out
+    sans = host.check_output(f"openssl x509 -in {LIVE}/fullchain.pem -noout -ext subjectAltName")
+    assert f"DNS:{NAME}" in sans and f"DNS:{WWW}" in sans, sans
+    assert len(host.file("/etc/letsencrypt/renewal").listdir()) == 1
+    root = pebble_root(host)
+    body = host.check_output(f"curl -sS --fail --cacert {root} --resolve {WWW}:443:127.0.0.1 https://{WWW}/")
+    assert body == "webstack acme site"
