@@ -8,10 +8,10 @@ from ansible_collections.webstack.django.plugins.filter import nginx_acme_reques
 from ansible_collections.webstack.django.plugins.filter.nginx_acme_requests import nginx_acme_requests
 from ansible_collections.webstack.django.plugins.filter.nginx_sites import nginx_sites
 
-SITES = [site for site in nginx_sites([
+SITES = nginx_sites([
     {"name": "one", "server_names": ["a.example"], "tls": {"enabled": True, "acme": {"enabled": True}}},
     {"name": "two", "server_names": ["b.example", "www.b.example"], "tls": {"enabled": True, "acme": {"enabled": True}}},
-], tls_dir="/x", acme_live_dir="/le/live")]
+], tls_dir="/x", acme_live_dir="/le/live")
 
 
 def issued(site, *names):
