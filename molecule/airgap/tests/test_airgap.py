@@ -7,6 +7,7 @@ import subprocess
 import time
 
 from conftest import curl, playbook
+from ansible_collections.webstack.django.plugins.module_utils.pins import release
 
 import yaml
 
@@ -48,6 +49,8 @@ def test_apt_source_is_signed_by_the_bundle_key(host):
         given = handle.read()
     block = re.search(r"-----BEGIN PGP PUBLIC KEY BLOCK-----.*?-----END PGP PUBLIC KEY BLOCK-----", given, re.S).group(0)
     assert host.file("/etc/apt/keyrings/webstack-bundle.asc").content_string.strip() == block
+    # prepare signed with a given key that has a passphrase, not a throwaway key.
+    assert "THROWAWAY" not in given
 
 
 def test_apt_verifies_the_bundle_repository_signature(host):
@@ -101,7 +104,7 @@ def test_app_venv_holds_exactly_the_hashed_wheels(host):
 
 def test_uwsgi_runs_from_the_release_venv(host):
     assert host.service("uwsgi-demo").is_running
-    assert host.check_output(f"{VENV}/bin/uwsgi --version") == "2.0.30"
+    assert host.check_output(f"{VENV}/bin/uwsgi --version") == release("pyuwsgi")
 
 
 def test_check_run_on_the_converged_host_changes_nothing(host):

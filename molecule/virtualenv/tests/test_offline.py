@@ -3,6 +3,8 @@
 import json
 import re
 
+from ansible_collections.webstack.django.plugins.module_utils.pins import release
+
 testinfra_hosts = ["webstack-virtualenv-offline"]
 
 VENV = "/opt/venv-offline"
@@ -61,7 +63,7 @@ def test_packages_import_and_uwsgi_runs(host):
     versions = hashed_pins(host)
     out = host.check_output(f"{VENV}/bin/python -c 'import django, celery; print(django.__version__)'")
     assert out == versions["django"]
-    assert host.check_output(f"{VENV}/bin/uwsgi --version") == "2.0.30"
+    assert host.check_output(f"{VENV}/bin/uwsgi --version") == release("pyuwsgi")
 
 
 def test_venv_belongs_to_the_given_owner(host):

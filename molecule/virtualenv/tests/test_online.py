@@ -6,6 +6,8 @@ import re
 
 from packaging.requirements import Requirement
 
+from ansible_collections.webstack.django.plugins.module_utils.pins import PINS
+
 testinfra_hosts = ["webstack-virtualenv-online"]
 
 VENV = "/opt/venv-pypi"
@@ -118,7 +120,7 @@ def test_hashed_requirements_match_the_wheels(host):
         spec, hash_opt = line.split(" --hash=sha256:")
         name, version = spec.split("==")
         pins[canonical(name)] = (version, hash_opt)
-    assert pins["pyuwsgi"][0] == "2.0.30.post1"
+    assert pins["pyuwsgi"][0] == PINS["pyuwsgi"]
     for name, version in locked(host).items():
         assert pins[name][0] == version, name
     sums = dict(reversed(line.split("  ", 1)) for line in
