@@ -192,6 +192,9 @@ def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(lb):
     assert len(results) >= 20 and failed == [], f"{len(failed)} of {len(results)} failed: {failed[:5]}"
     assert web_versions() == {name: "2.0.0" for name in WEB}
     assert not other(WEB[1]).file("/srv/demo/releases/3.0.0-broken").exists
+    # The first host's history records the broken release as failed.
+    history = json.loads(other(WEB[0]).file("/srv/demo/releases.json").content_string)
+    assert [h["state"] for h in history if h["id"] == "3.0.0-broken"][-1] == "failed"
 
 
 def test_rollback_past_a_migration_is_refused_naming_it():
