@@ -6,7 +6,8 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: pin
-author: webstack.django maintainers
+author:
+  - webstack.django maintainers (!UNKNOWN)
 version_added: 0.2.0
 short_description: The requirement specifier webstack.django pins for a Python package
 description:

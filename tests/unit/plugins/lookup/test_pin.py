@@ -23,7 +23,7 @@ def test_an_unknown_package_fails_listing_the_pinned_ones():
 
 
 def test_the_release_drops_a_post_suffix():
-    assert pins.release("pyuwsgi") == pins.PINS["pyuwsgi"].split(".post")[0]
+    assert pins.release("pyuwsgi") == pins.PINS["pyuwsgi"].split(".post", maxsplit=1)[0]
     assert ".post" not in pins.release("pyuwsgi")
 
 
