@@ -10,12 +10,15 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 # WEBSTACK_IMAGE; scripts/platform.sh decides both for every target.
 # make bench: full (the whole grid, 3 repetitions) or quick.
 export BENCH_MODE ?= full
-# Molecule scenarios, one at a time (2 cores). `make test` runs each once, on the platform named
-# after it, so every platform runs in every test run (docs/testing.md: why this split);
+# Molecule scenarios in TEST_JOBS lanes: a single-host converge runs its tasks one after
+# another and keeps about one of the two cores busy, so two lanes use the machine
+# (docs/testing.md). `make test` runs each scenario once, on the platform named after it, so
+# every platform runs in every test run, longest first so that the lanes end together;
 # `make test-platforms` runs every scenario on every platform.
-SCENARIOS ?= nginx virtualenv uwsgi django_app project rabbitmq postgresql celery stack airgap acme
-TEST_MATRIX ?= nginx:ubuntu2204 virtualenv:ubuntu2204 uwsgi:debian12 django_app:ubuntu2404 project:ubuntu2204 \
-  rabbitmq:ubuntu2204 postgresql:debian12 celery:debian12 stack:ubuntu2404 airgap:ubuntu2404 acme:ubuntu2404
+TEST_JOBS ?= 2
+SCENARIOS ?= stack airgap project celery django_app virtualenv postgresql uwsgi nginx rabbitmq acme
+TEST_MATRIX ?= stack:ubuntu2404 django_app:ubuntu2404 airgap:ubuntu2404 project:ubuntu2204 celery:debian12 \
+  virtualenv:ubuntu2204 postgresql:debian12 uwsgi:debian12 nginx:ubuntu2204 rabbitmq:ubuntu2204 acme:ubuntu2404
 
 demo: setup ## The stack deployed into a local container; prints the URL and checks
 	bash scripts/demo.sh up
@@ -52,11 +55,11 @@ setup-venv:
 	bash scripts/setup.sh venv
 
 test: ## Every test: lint, unit, integration and sanity beside each molecule scenario (platforms spread, each at least once); virtualenvs and base images made first
-	bash scripts/test.sh $(TEST_MATRIX)
+	bash scripts/test.sh --jobs $(TEST_JOBS) $(TEST_MATRIX)
 
 test-platforms: setup ## Every molecule scenario on every platform; wall times in dist/test-platforms.md
 	bash scripts/setup.sh images
-	bash scripts/molecule.sh --report dist/test-platforms.md \
+	bash scripts/molecule.sh --jobs $(TEST_JOBS) --report dist/test-platforms.md \
 	  $(foreach p,$(shell bash scripts/platform.sh list),$(foreach s,$(SCENARIOS),$(s):$(p)))
 
 test-fast: setup-venv ## The inner loop: lint and unit tests (no containers)
@@ -75,8 +78,8 @@ integration: ## Controller-side playbook tests: argument validation, plan, built
 sanity: ## The ecosystem's gates: ansible-test sanity and ansible-test units (own virtualenv)
 	bash scripts/sanity.sh all
 
-molecule: ## Each molecule scenario in turn on the selected platform (SCENARIOS="nginx ...", WEBSTACK_PLATFORM=...)
-	bash scripts/molecule.sh $(SCENARIOS)
+molecule: ## Each molecule scenario (TEST_JOBS lanes) on the selected platform (SCENARIOS="nginx ...", WEBSTACK_PLATFORM=...)
+	bash scripts/molecule.sh --jobs $(TEST_JOBS) $(SCENARIOS)
 
 release: ## Release VERSION=x.y.z: galaxy.yml, CHANGELOG.md from changelogs/fragments, tarball in dist/
 	bash scripts/release.sh "$(VERSION)"

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Run molecule scenarios one at a time (machine-wide lock: 2 cores), each on its platform.
+# Run molecule scenarios, each on its platform, one at a time or in parallel lanes.
 #
 #   molecule.sh nginx stack                 on the selected platform (WEBSTACK_PLATFORM)
 #   molecule.sh nginx:ubuntu2204 stack:debian12
+#   molecule.sh --jobs 2 a:p b:q ...        two lanes: each takes the next scenario of the list
+#                                           when its last one is done (list the longest first)
 #   molecule.sh --report FILE a:p b:q ...   run them all even after a failure, then write a
 #                                           platform x scenario table of results and wall times
-# Stops at the first failure unless --report is given; exits non-zero when any run failed.
-# Each scenario first gets its platform's base image (scripts/build-image.sh: present, built, or
-# waited for while another process builds it). MOLECULE (default: molecule), WEBSTACK_BUILD_IMAGE
-# (default: scripts/build-image.sh) and WEBSTACK_MOLECULE_LOCK (default
-# /tmp/webstack-molecule.lock) name the commands and the lock file.
+# Stops starting scenarios at the first failure unless --report is given; exits non-zero when
+# any run failed. With one lane a scenario's output streams as it runs; with more, each
+# scenario's output goes to dist/molecule/<scenario>-<platform>.log and is printed whole when
+# the scenario ends, so lanes never interleave. Each scenario first gets its platform's base
+# image (scripts/build-image.sh: present, built, or waited for while another process builds it).
+# Lane N holds a machine-wide lock (lane 1: the lock file itself, lane N: <lock>.N) for the
+# whole of its scenario, so separate invocations never run more scenarios at once than the
+# most lanes either asked for. MOLECULE (default: molecule), WEBSTACK_BUILD_IMAGE (default:
+# scripts/build-image.sh) and WEBSTACK_MOLECULE_LOCK (default /tmp/webstack-molecule.lock) name
+# the commands and the lock file.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -20,11 +27,21 @@ BUILD_IMAGE="${WEBSTACK_BUILD_IMAGE:-$here/scripts/build-image.sh}"
 LOCK="${WEBSTACK_MOLECULE_LOCK:-/tmp/webstack-molecule.lock}"
 
 report=""
-if [ "${1:-}" = --report ]; then
-  report="$2"
-  shift 2
-fi
-[ "$#" -gt 0 ] || { echo "usage: $0 [--report FILE] SCENARIO[:PLATFORM]..." >&2; exit 2; }
+jobs=1
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --report) report="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
+    *) break ;;
+  esac
+done
+[ "$#" -gt 0 ] || { echo "usage: $0 [--jobs N] [--report FILE] SCENARIO[:PLATFORM]..." >&2; exit 2; }
+case "$jobs" in
+  '' | *[!0-9]* | 0) echo "--jobs takes a positive number, not '$jobs'" >&2; exit 2 ;;
+esac
+for item in "$@"; do
+  bash scripts/platform.sh of "$item" >/dev/null || exit 2
+done
 
 # stamp START: prefix each line with the time since START (epoch seconds: when the scenario
 # started) as m:ss, so a log shows where a scenario spends its minutes.
@@ -37,28 +54,76 @@ stamp() {
   done
 }
 
-results="$(mktemp)"
-trap 'rm -f "$results"' EXIT
-failed=0
-for item in "$@"; do
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+results="$work/results"
+queue="$work/queue"
+stopped="$work/stopped"
+mutex="$work/mutex"  # taken for the queue, the results and printing a lane's log
+: > "$results"
+printf '%s\n' "$@" > "$queue"
+
+# The next item of the queue, taken off it ("" when it is empty or a failure stopped the run).
+next_item() {
+  [ -z "$report" ] && [ -e "$stopped" ] && return 0
+  # shellcheck disable=SC2016  # $1 is the inner shell's
+  flock "$mutex" bash -c 'head -n 1 "$1"; sed -i 1d "$1"' next "$queue"
+}
+
+# run_one ITEM LANE: one scenario on its platform, holding the lane's lock.
+run_one() {
+  local item="$1" lane="$2" scenario platform start status seconds lock out
   scenario="${item%%:*}"
   platform="$(bash scripts/platform.sh of "$item")"
-  echo "==> molecule test -s $scenario on $platform ($(bash scripts/platform.sh image "$platform"))"
+  lock="$LOCK"
+  [ "$lane" = 1 ] || lock="$LOCK.$lane"
+  out=/dev/stdout
+  if [ "$jobs" -gt 1 ]; then
+    mkdir -p dist/molecule
+    out="dist/molecule/$scenario-$platform.log"
+    echo "==> lane $lane: molecule test -s $scenario on $platform started (log: $out)"
+  fi
   start=$(date +%s)
-  if "$BUILD_IMAGE" "$platform" &&
-     WEBSTACK_PLATFORM="$platform" flock "$LOCK" "$MOLECULE" test -s "$scenario" 2>&1 | stamp "$start"; then
+  if { echo "==> molecule test -s $scenario on $platform ($(bash scripts/platform.sh image "$platform"))"
+       "$BUILD_IMAGE" "$platform" &&
+       WEBSTACK_PLATFORM="$platform" flock "$lock" "$MOLECULE" test -s "$scenario" 2>&1 | stamp "$start"
+     } > "$out" 2>&1; then
     status=passed
   else
     status=FAILED
-    failed=1
+    touch "$stopped"
   fi
   seconds=$(( $(date +%s) - start ))
-  printf '%s\t%s\t%s\t%s\n' "$scenario" "$platform" "$status" "$seconds" >> "$results"
-  echo "==> $scenario on $platform: $status in $((seconds / 60)) min $((seconds % 60)) s"
-  if [ "$failed" = 1 ] && [ -z "$report" ]; then
-    break
+  echo "==> $scenario on $platform: $status in $((seconds / 60)) min $((seconds % 60)) s" >> "$out"
+  if [ "$jobs" -gt 1 ]; then
+    # The whole log at once, under the mutex, so that the lanes' logs do not interleave.
+    flock "$mutex" cat "$out"
   fi
+  flock "$mutex" printf '%s\t%s\t%s\t%s\n' "$scenario" "$platform" "$status" "$seconds" >> "$results"
+}
+
+lane() {
+  local item
+  while item="$(next_item)" && [ -n "$item" ]; do
+    run_one "$item" "$1"
+  done
+}
+
+lanes=()
+for n in $(seq 1 "$jobs"); do
+  lane "$n" &
+  lanes+=("$!")
+  sleep 1
 done
+for pid in "${lanes[@]}"; do
+  wait "$pid" || true
+done
+if [ -s "$queue" ]; then
+  echo "==> not started after the failure: $(tr '\n' ' ' < "$queue")"
+fi
+failed=0
+grep -q $'\tFAILED\t' "$results" && failed=1
+[ "$(wc -l < "$results")" = "$#" ] || failed=1
 
 echo "==> molecule runs:"
 column -t -s $'\t' "$results" || cat "$results"

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # make test: every test, in the least wall time this 2-core machine allows.
 #
-#   bash scripts/test.sh SCENARIO:PLATFORM...      (make test passes TEST_MATRIX)
+#   bash scripts/test.sh [--jobs N] SCENARIO:PLATFORM...   (make test passes TEST_JOBS, TEST_MATRIX)
 #
 # The controller-side gates (lint, unit, integration, sanity) need no container: they run in the
 # background, into dist/test-gates.log, while the base images are built and the molecule
-# scenarios run one at a time. Their log is printed when both are done; the run fails when either
+# scenarios run in N lanes (scripts/molecule.sh --jobs). Their log is printed when both are done; the run fails when either
 # failed. The gates' pytest runs keep their temporary files apart from the scenarios' testinfra
 # runs, outside the checkout (a test of a project "outside git" must not find this repository
 # above it).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-[ "$#" -gt 0 ] || { echo "usage: $0 SCENARIO:PLATFORM..." >&2; exit 2; }
+jobs=1
+if [ "${1:-}" = --jobs ]; then
+  jobs="$2"
+  shift 2
+fi
+[ "$#" -gt 0 ] || { echo "usage: $0 [--jobs N] SCENARIO:PLATFORM..." >&2; exit 2; }
 
 log="dist/test-gates.log"
 images_log="dist/test-images.log"
@@ -37,21 +42,18 @@ if "$docker_ok"; then
 fi
 bash scripts/setup.sh venv || { status=$?; kill ${images:+"$images"} 2>/dev/null || true; exit "$status"; }
 
-# The gates run at the lowest CPU priority: the scenarios are the run's critical path, and the
-# gates (about 13 minutes of CPU) fit in what the scenarios leave idle (waits on services, the
-# archive, containers). Plain nice is not enough: the kernel shares CPU between sessions
-# (autogroups) first, so gates kept busy in the scenarios' session took half the CPU from the
-# containers' work (dockerd's session) and a scenario step took up to 2.5 times as long. They run
-# in a session of their own whose autogroup has nice 19.
-echo "==> lint, unit, integration and sanity in the background, at the lowest priority (log: $log)"
-# shellcheck disable=SC2016  # $1 is the inner shell's
-PYTEST_DEBUG_TEMPROOT="$gates_tmp" setsid --wait bash -c \
-  'echo 19 > /proc/self/autogroup 2>/dev/null || true; exec nice -n 19 make --no-print-directory -C "$1" lint unit integration sanity' \
-  gates "$here" > "$log" 2>&1 &
+# The gates run in a session of their own. The kernel shares the CPU between sessions
+# (autogroups) before it looks at nice values, so the gates (about 13 minutes of CPU) get an
+# equal share beside the lanes' work and are done early in the run. At the lowest priority
+# (autogroup nice 19) they got only what the scenarios left idle: enough beside one lane, but two
+# lanes keep both cores busy and the gates would be left to run alone at the end.
+echo "==> lint, unit, integration and sanity in the background (log: $log)"
+PYTEST_DEBUG_TEMPROOT="$gates_tmp" setsid --wait make --no-print-directory -C "$here" lint unit integration sanity \
+  > "$log" 2>&1 &
 gates=$!
 
 if "$docker_ok"; then
-  bash scripts/molecule.sh "$@" || molecule_status=$?
+  bash scripts/molecule.sh --jobs "$jobs" "$@" || molecule_status=$?
   wait "$images" || { molecule_status=1; echo "==> building the base images failed:"; tail -n 30 "$images_log"; }
 fi
 

@@ -8,6 +8,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 FAKE = """#!/bin/sh
 echo "$WEBSTACK_PLATFORM $3" >> "$CALLS"
+echo "output of $3"
+# "waits" runs until "other" has started (at most 20 s): only a second lane can start it.
+if [ "$3" = waits ]; then
+  for i in $(seq 1 200); do grep -q " other$" "$CALLS" && break; sleep 0.1; done
+  grep -q " other$" "$CALLS" || exit 1
+fi
+echo "end of $3"
 [ "$3" != broken ]
 """
 
@@ -70,3 +77,32 @@ def test_a_scenario_whose_image_cannot_be_had_fails_without_running(tmp_path):
     assert rc == 1
     assert calls == ["image ubuntu2204", "ubuntu2204 nginx", "image debian12"]
     assert "nginx on debian12: FAILED" in out
+
+
+def test_two_lanes_run_scenarios_side_by_side_each_log_printed_whole(tmp_path):
+    rc, out, calls = run(tmp_path, "--jobs", "2", "waits:debian12", "other:debian12", "nginx:ubuntu2204")
+    assert rc == 0, out
+    assert sorted(call for call in calls if not call.startswith("image ")) == [
+        "debian12 other", "debian12 waits", "ubuntu2204 nginx"]
+    lines = out.splitlines()
+    for name in ("waits", "other", "nginx"):
+        first = lines.index(next(line for line in lines if line.startswith(f"==> molecule test -s {name} ")))
+        last = lines.index(next(line for line in lines if line.startswith(f"==> {name} on ")))
+        assert all(name in line or "image" in line for line in lines[first:last + 1]), lines[first:last + 1]
+        assert f"==> {name} on " in lines[last] and ": passed in " in lines[last]
+
+
+def test_in_lanes_no_scenario_starts_after_a_failure(tmp_path):
+    rc, out, calls = run(tmp_path, "--jobs", "2", "broken:debian12", "nginx:debian12", "stack:debian12",
+                         "celery:debian12")
+    assert rc == 1
+    ran = [call for call in calls if not call.startswith("image ")]
+    assert "debian12 broken" in ran and len(ran) < 4
+    assert "broken on debian12: FAILED" in out
+    assert "==> not started after the failure:" in out
+
+
+def test_jobs_must_be_a_positive_number(tmp_path):
+    for value in ("0", "two", ""):
+        rc, _ignored, calls = run(tmp_path, "--jobs", value, "nginx:debian12")
+        assert rc == 2 and calls == []
