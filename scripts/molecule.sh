@@ -9,8 +9,8 @@
 #                                           platform x scenario table of results and wall times
 # Stops starting scenarios at the first failure unless --report is given; exits non-zero when
 # any run failed. With one lane a scenario's output streams as it runs; with more, each
-# scenario's output goes to dist/molecule/<scenario>-<platform>.log and is printed whole when
-# the scenario ends, so lanes never interleave. Each scenario first gets its platform's base
+# scenario's output goes to <logs>/<scenario>-<platform>.log (WEBSTACK_MOLECULE_LOGS, default
+# dist/molecule) and is printed whole when the scenario ends, so lanes never interleave. Each scenario first gets its platform's base
 # image (scripts/build-image.sh: present, built, or waited for while another process builds it).
 # Lane N holds a machine-wide lock (lane 1: the lock file itself, lane N: <lock>.N) for the
 # whole of its scenario, so separate invocations never run more scenarios at once than the
@@ -25,6 +25,7 @@ export ANSIBLE_COLLECTIONS_PATH="$here/.collections"
 MOLECULE="${MOLECULE:-molecule}"
 BUILD_IMAGE="${WEBSTACK_BUILD_IMAGE:-$here/scripts/build-image.sh}"
 LOCK="${WEBSTACK_MOLECULE_LOCK:-/tmp/webstack-molecule.lock}"
+LOGS="${WEBSTACK_MOLECULE_LOGS:-$here/dist/molecule}"
 
 report=""
 jobs=1
@@ -79,8 +80,8 @@ run_one() {
   [ "$lane" = 1 ] || lock="$LOCK.$lane"
   out=/dev/stdout
   if [ "$jobs" -gt 1 ]; then
-    mkdir -p dist/molecule
-    out="dist/molecule/$scenario-$platform.log"
+    mkdir -p "$LOGS"
+    out="$LOGS/$scenario-$platform.log"
     echo "==> lane $lane: molecule test -s $scenario on $platform started (log: $out)"
   fi
   start=$(date +%s)

@@ -33,7 +33,8 @@ def run(tmp_path, *args, **extra):
     image.chmod(0o755)
     calls = tmp_path / "calls"
     env = dict(os.environ, MOLECULE=str(fake), WEBSTACK_BUILD_IMAGE=str(image), CALLS=str(calls),
-               WEBSTACK_MOLECULE_LOCK=str(tmp_path / "lock"), **extra)
+               WEBSTACK_MOLECULE_LOCK=str(tmp_path / "lock"),
+               WEBSTACK_MOLECULE_LOGS=str(tmp_path / "logs"), **extra)
     env.pop("WEBSTACK_PLATFORM", None)
     result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "molecule.sh"), *args], env=env,
                             capture_output=True, text=True, check=False, timeout=60)
