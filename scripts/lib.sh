@@ -12,18 +12,20 @@ export WEBSTACK_PLATFORM="$PLATFORM" WEBSTACK_IMAGE="$IMAGE"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# start_systemd_container NAME [-p PORTS] [-v VOLUME]...: start NAME (hostname NAME) from $IMAGE
-# unless it exists, with the container settings of molecule/resources/create.yml (the one place
-# they are written, for molecule and these scripts alike), then wait until systemd has booted.
+# start_systemd_container NAME [-p PORTS] [-v VOLUME] [-n NETWORK]...: start NAME (hostname NAME)
+# from $IMAGE unless it exists, with the container settings of molecule/resources/create.yml (the
+# one place they are written, for molecule and these scripts alike), attached to the docker
+# networks named (created when missing), then wait until systemd has booted.
 # A new container is a new machine: the facts Ansible cached under its name are dropped.
 start_systemd_container() {
   local name="$1"
   shift
-  local ports=() volumes=()
+  local ports=() volumes=() networks=()
   while [ "$#" -gt 0 ]; do
     case "$1" in
       -p) ports+=("$2") ;;
       -v) volumes+=("$2") ;;
+      -n) networks+=("$2") ;;
       *) echo "start_systemd_container: unsupported argument $1" >&2; return 2 ;;
     esac
     shift 2
@@ -32,11 +34,14 @@ start_systemd_container() {
   local vars
   vars="$(python3 -c '
 import json, sys
-name, n = sys.argv[1], int(sys.argv[2])
+name, n, v = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rest = sys.argv[4:]
 platform = {"name": name, "hostname": name, "labels": {"owner": "webstack-scripts"},
-            "published_ports": sys.argv[3:3 + n], "volumes": sys.argv[3 + n:]}
+            "published_ports": rest[:n], "volumes": rest[n:n + v]}
+if rest[n + v:]:
+    platform["networks"] = [{"name": network} for network in rest[n + v:]]
 print(json.dumps({"molecule_yml": {"platforms": [platform]}}))
-' "$name" "${#ports[@]}" "${ports[@]}" "${volumes[@]}")"
+' "$name" "${#ports[@]}" "${#volumes[@]}" "${ports[@]}" "${volumes[@]}" "${networks[@]}")"
   ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$(command -v python3)" \
     -e "$vars" "$here/molecule/resources/create.yml" >"$here/.cache/start-$name.log" 2>&1 || {
     tail -n 30 "$here/.cache/start-$name.log" >&2
