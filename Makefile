@@ -26,7 +26,7 @@ demo: setup ## The stack deployed into a local container; prints the URL and che
 demo-down: ## Remove the demo container
 	bash scripts/demo.sh down
 
-bench: setup ## Benchmarks into dist/bench/ (BENCH_MODE=quick for a short run): sizing sweep, provisioning times, plots
+bench: setup ## Benchmarks into dist/bench/ (BENCH_MODE=quick for a short run): sizing sweep, provisioning over docker and SSH, fleet scale, plots
 	bash scripts/setup.sh bench
 	bash scripts/bench.sh all
 
@@ -34,8 +34,12 @@ bench-sizing: setup ## Only the worker sizing sweep (and its plots)
 	bash scripts/setup.sh bench
 	bash scripts/bench.sh sizing
 
-bench-provision: setup ## Only the provisioning timings
+bench-provision: setup ## Only the provisioning timings, over the docker connection and over SSH
 	bash scripts/bench.sh provision
+
+bench-fleet: setup ## Only the fleet scale: site.yml and deploy.yml over 1, 2, 4 and 8 web hosts (BENCH_FLEET_SIZES), and its plot
+	bash scripts/setup.sh bench
+	bash scripts/bench.sh fleet
 
 bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a container of the targets' platform)
 	bash scripts/bundle.sh build
@@ -43,7 +47,7 @@ bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a
 bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size
 	bash scripts/bundle.sh report
 
-.PHONY: help setup setup-venv demo demo-down bench bench-sizing bench-provision bundle bundle-report test test-platforms test-fast lint unit integration sanity molecule release collection clean
+.PHONY: help setup setup-venv demo demo-down bench bench-sizing bench-provision bench-fleet bundle bundle-report test test-platforms test-fast lint unit integration sanity molecule release collection clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'

@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import platform
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -17,17 +19,27 @@ from ansible_collections.webstack.django.plugins.filter.worker_counts import (  
     worker_counts,
 )
 
-__all__ = ["ROOT", "arguments", "docker_exec", "environment", "playbook", "worker_counts",
-           "write_json"]
+__all__ = ["ROOT", "ansible_settings", "arguments", "docker_exec", "environment", "playbook",
+           "profiled", "worker_counts", "write_json"]
+
+# The callbacks that time each role and task; their recaps follow the play recap.
+PROFILERS = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_roles,ansible.posix.profile_tasks",
+             "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "12"}
+COUNTERS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
+RECAP = re.compile(r"^(\S+)\s*: (ok=\d+.*)$", re.M)
+TIMED = re.compile(r"^(.+?) -+\s+(\d+\.\d+)s$")
 
 
-def arguments(description):
+def arguments(description, *options):
+    """The common command line; each of `options` is (flag, add_argument keywords)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--container", required=True)
     parser.add_argument("--inventory", required=True)
     parser.add_argument("--secrets", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--mode", choices=("full", "quick"), default="full")
+    for flag, keywords in options:
+        parser.add_argument(flag, **keywords)
     return parser.parse_args()
 
 
@@ -40,14 +52,78 @@ def docker_exec(container, command, check=True, timeout=120):
     return result.stdout
 
 
-def playbook(args, name, *extra, env=None):
-    """Run a playbook on the bench inventory; return (seconds, returncode, output)."""
+def playbook(args, name, *extra, env=None, timeout=1800):
+    """Run a playbook on the bench inventory; return (seconds, returncode, output).
+
+    A run still going after `timeout` seconds is stopped with its whole process group (return
+    code -9), so that a benchmark stays bounded in time.
+    """
     cmd = ["ansible-playbook", "-i", args.inventory, os.path.join(ROOT, "playbooks", name),
            "-e", f"@{args.secrets}", *extra]
     started = time.monotonic()
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT,
-                            env=dict(os.environ, ANSIBLE_NOCOLOR="1", COLUMNS="160", **(env or {})))
-    return time.monotonic() - started, result.returncode, result.stdout + result.stderr
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+                          start_new_session=True,
+                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", COLUMNS="160", **(env or {}))) as process:
+        try:
+            output, _ignored = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ignored = process.communicate()
+            output += f"\nstopped after {timeout} s\n"
+    return time.monotonic() - started, process.returncode, output
+
+
+def recap(output):
+    """The play recap: the counters summed over the hosts, and each host's."""
+    hosts = {}
+    for match in RECAP.finditer(output):
+        counts = {name: int(value) for name, value in re.findall(r"(\w+)=(\d+)", match.group(2))}
+        hosts[match.group(1)] = {name: counts.get(name, 0) for name in COUNTERS}
+    if not hosts:
+        return None, {}
+    return {name: sum(counts[name] for counts in hosts.values()) for name in COUNTERS}, hosts
+
+
+def section(output, banner):
+    """The 'name ---- 1.23s' lines that follow a recap banner of the profilers."""
+    lines = output.splitlines()
+    rows = []
+    for index, line in enumerate(lines):
+        if line.startswith(banner):
+            for following in lines[index + 1:]:
+                match = TIMED.match(following.strip())
+                if match and match.group(1).strip() != "total":
+                    rows.append({"name": match.group(1).strip(), "seconds": float(match.group(2))})
+                elif following.startswith(("PLAY RECAP", "ROLES RECAP", "TASKS RECAP")):
+                    break
+    return rows
+
+
+def profiled(args, label, name, *extra, env=None, log=None):
+    """Run a playbook with the profilers; its output goes to the log file `log` in --out.
+
+    Returns the step: wall time, the recap (summed over the hosts, and per host), the tasks
+    run (ok, which counts the changed ones, plus failed) and skipped, the wall time per task
+    run, the time per role and the slowest tasks, and the return code.
+    """
+    seconds, rc, output = playbook(args, name, *extra, env=dict(PROFILERS, **(env or {})))
+    with open(os.path.join(args.out, log or f"{label}.log"), "w", encoding="utf-8") as handle:
+        handle.write(output)
+    total, hosts = recap(output)
+    tasks = total["ok"] + total["failed"] if total else 0
+    return {"step": label, "playbook": name, "rc": rc, "seconds": round(seconds, 1),
+            "recap": total, "hosts": hosts, "tasks": tasks,
+            "skipped": total["skipped"] if total else 0,
+            "seconds_per_task": round(seconds / tasks, 3) if tasks else None,
+            "roles": section(output, "ROLES RECAP"), "slowest_tasks": section(output, "TASKS RECAP")}
+
+
+def ansible_settings(env=None):
+    """The Ansible settings that differ from Ansible's defaults, as the runs see them."""
+    result = subprocess.run(["ansible-config", "dump", "--only-changed"], capture_output=True,
+                            text=True, check=False, cwd=ROOT,
+                            env=dict(os.environ, ANSIBLE_NOCOLOR="1", **(env or {})))
+    return [line.strip() for line in result.stdout.splitlines() if line.strip()]
 
 
 def environment(container):

@@ -1,4 +1,4 @@
-"""PNG figures from the benchmark reports (sizing.json, provision.json) in --out."""
+"""PNG figures from the benchmark reports (sizing.json, provision*.json, fleet.json) in --out."""
 
 from __future__ import annotations
 
@@ -91,15 +91,25 @@ def latency(sizing, out):
     plt.close(fig)
 
 
-def provisioning(provision, out):
+def provisioning(provision, ssh, out):
     steps = provision["steps"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6))
-    left.barh([s["step"] for s in steps], [s["seconds"] for s in steps], color="tab:blue")
+    over_ssh = {s["step"]: s["seconds"] for s in (ssh or {}).get("steps", [])}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6 + 0.4 * bool(over_ssh)))
+    height = 0.4 if over_ssh else 0.8
+    left.barh([y - height / 2 * bool(over_ssh) for y in range(len(steps))], [s["seconds"] for s in steps],
+              height=height, color="tab:blue", label="docker connection")
     for y, s in enumerate(steps):
-        left.text(s["seconds"] + 1, y, f"{s['seconds']:.0f} s", va="center", fontsize=8)
+        left.text(s["seconds"] + 1, y - height / 2 * bool(over_ssh), f"{s['seconds']:.0f} s", va="center", fontsize=8)
+        if s["step"] in over_ssh:
+            left.barh([y + height / 2], [over_ssh[s["step"]]], height=height, color="tab:orange",
+                      label="SSH" if y == 0 else None)
+            left.text(over_ssh[s["step"]] + 1, y + height / 2, f"{over_ssh[s['step']]:.0f} s", va="center", fontsize=8)
+    left.set_yticks(range(len(steps)), [s["step"] for s in steps])
     left.invert_yaxis()
     left.set_xlabel("wall time, s")
     left.set_title("Provisioning one host (playbooks/site.yml, deploy.yml)")
+    if over_ssh:
+        left.legend(fontsize=8, loc="lower right")
     roles = sorted(steps[0]["roles"], key=lambda r: r["seconds"], reverse=True)[:8]
     right.barh([r["name"].replace("webstack.django.", "") for r in roles],
                [r["seconds"] for r in roles], color="tab:green")
@@ -108,6 +118,33 @@ def provisioning(provision, out):
     right.set_title("Cold converge, time per role")
     fig.tight_layout()
     fig.savefig(os.path.join(out, "provision.png"), dpi=110)
+    plt.close(fig)
+
+
+def fleet_scale(fleet, out):
+    """Wall time of each step against the number of web hosts, with the fitted lines."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    sizes = [size["web_hosts"] for size in fleet["sizes"]]
+    labels = [step["step"] for step in fleet["sizes"][0]["steps"]]
+    for label, colour in zip(labels, ("tab:red", "tab:blue", "tab:green")):
+        points = [(size["web_hosts"], step["seconds"]) for size in fleet["sizes"]
+                  for step in size["steps"] if step["step"] == label and step["rc"] == 0]
+        line = fleet.get("increments", {}).get(label)
+        legend = label if not line else f"{label}: {line['per_web_host_s']:+.1f} s per web host"
+        ax.plot([x for x, _y in points], [y for _x, y in points], "o", color=colour, label=legend)
+        if line:
+            ends = [min(sizes), max(sizes)]
+            ax.plot(ends, [line["intercept_s"] + line["per_web_host_s"] * x for x in ends], "--",
+                    color=colour, linewidth=1)
+    ax.set_xticks(sizes)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("web hosts (and one core host: lb, db, broker, worker)")
+    ax.set_ylabel("wall time, s")
+    ax.set_title("site.yml and deploy.yml over a fleet (forks 10, deploy serial 1)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "fleet.png"), dpi=110)
     plt.close(fig)
 
 
@@ -122,7 +159,10 @@ def main():
         latency(sizing, out)
     provision = load(out, "provision.json")
     if provision:
-        provisioning(provision, out)
+        provisioning(provision, load(out, "provision-ssh.json"), out)
+    fleet = load(out, "fleet.json")
+    if fleet and fleet["sizes"]:
+        fleet_scale(fleet, out)
     written = sorted(f for f in os.listdir(out) if f.endswith(".png"))
     print("figures: " + ", ".join(written))
 

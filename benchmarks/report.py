@@ -47,19 +47,67 @@ def sizing_tables(sizing):
 
 def provision_tables(provision):
     lines = [f"Measured {provision['environment']['measured_at']} on "
-             f"{platform_of(provision['environment'])}.", ""] if "environment" in provision else []
-    lines += ["| step | wall time (s) | changed |", "| --- | ---: | ---: |"]
+             f"{platform_of(provision['environment'])}, over the "
+             f"{provision.get('transport', 'docker')} connection.", ""] if "environment" in provision else []
+    lines += ["| step | wall time (s) | changed | tasks run | skipped | s per task |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for step in provision["steps"]:
-        lines.append(f"| {step['step']} | {step['seconds']} | {step['recap']['changed']} |")
-    lines += ["", "Cold converge, time per role (profile_roles):", "",
-              "| role | s |", "| --- | ---: |"]
-    for row in provision["steps"][0]["roles"]:
-        if row["seconds"] >= 1:
+        lines.append(f"| {step['step']} | {step['seconds']} | {step['recap']['changed']} | "
+                     f"{step.get('tasks', '')} | {step.get('skipped', '')} | "
+                     f"{step.get('seconds_per_task') or ''} |")
+    lines += ["", "Time per role (profile_roles):", "",
+              "| role | " + " | ".join(step["step"] for step in provision["steps"]) + " |",
+              "| --- |" + " ---: |" * len(provision["steps"])]
+    by_role = {}
+    for index, step in enumerate(provision["steps"]):
+        for row in step["roles"]:
+            by_role.setdefault(row["name"], [""] * len(provision["steps"]))[index] = row["seconds"]
+    for name, values in by_role.items():
+        if any(value != "" and value >= 1 for value in values):
+            lines.append(f"| {name} | " + " | ".join(str(value) for value in values) + " |")
+    for step in provision["steps"]:
+        lines += ["", f"Slowest tasks of {step['step']} (profile_tasks):", "",
+                  "| task | s |", "| --- | ---: |"]
+        for row in step["slowest_tasks"][:8]:
             lines.append(f"| {row['name']} | {row['seconds']} |")
-    lines += ["", "Slowest tasks of the cold converge (profile_tasks):", "",
-              "| task | s |", "| --- | ---: |"]
-    for row in provision["steps"][0]["slowest_tasks"][:8]:
-        lines.append(f"| {row['name']} | {row['seconds']} |")
+    return lines
+
+
+def transport_table(docker, ssh):
+    """The same steps over the docker connection and over SSH, side by side."""
+    over_ssh = {step["step"]: step for step in ssh["steps"]}
+    lines = ["| step | docker (s) | SSH (s) | SSH / docker | tasks run (docker, SSH) | "
+             "s per task (docker, SSH) |", "| --- | ---: | ---: | ---: | --- | --- |"]
+    for step in docker["steps"]:
+        other = over_ssh.get(step["step"])
+        if other:
+            lines.append(f"| {step['step']} | {step['seconds']} | {other['seconds']} | "
+                         f"{other['seconds'] / step['seconds']:.2f} | {step.get('tasks')}, "
+                         f"{other.get('tasks')} | {step.get('seconds_per_task')}, "
+                         f"{other.get('seconds_per_task')} |")
+    return lines
+
+
+def fleet_tables(fleet, hosts=100):
+    """Wall time per fleet size, the fitted increment per web host and its line at `hosts`."""
+    labels = [step["step"] for step in fleet["sizes"][0]["steps"]] if fleet["sizes"] else []
+    first = fleet["sizes"][0]["environment"] if fleet["sizes"] else {}
+    lines = [f"Measured from {first.get('measured_at', '?')} on {platform_of(first)}: one core "
+             "host (lb, db, broker, worker) and N web hosts, each size on fresh containers.", "",
+             "| web hosts | " + " | ".join(f"{label} (s)" for label in labels) + " | tasks run (cold, no change) |",
+             "| ---: |" + " ---: |" * len(labels) + " --- |"]
+    for size in fleet["sizes"]:
+        seconds = {step["step"]: step["seconds"] if step["rc"] == 0 else "failed" for step in size["steps"]}
+        tasks = [str(step["tasks"]) for step in size["steps"][:2]]
+        lines.append(f"| {size['web_hosts']} | " + " | ".join(str(seconds.get(label, "")) for label in labels)
+                     + f" | {', '.join(tasks)} |")
+    lines += ["", f"Least-squares line over the sizes measured, and where it reaches {hosts} web hosts:", "",
+              "| step | fixed (s) | per web host (s) | sizes | "
+              f"{hosts} web hosts, on the line (min) |", "| --- | ---: | ---: | --- | ---: |"]
+    for label, line in fleet.get("increments", {}).items():
+        at = (line["intercept_s"] + line["per_web_host_s"] * hosts) / 60
+        lines.append(f"| {label} | {line['intercept_s']} | {line['per_web_host_s']} | "
+                     f"{', '.join(str(x) for x in line['sizes'])} | {at:.0f} |")
     return lines
 
 
@@ -74,6 +122,14 @@ def main():
     provision = load(out, "provision.json")
     if provision:
         lines += ["## Provisioning", ""] + provision_tables(provision) + [""]
+    ssh = load(out, "provision-ssh.json")
+    if ssh:
+        lines += ["## Provisioning over SSH", ""] + provision_tables(ssh) + [""]
+    if provision and ssh:
+        lines += ["## Docker and SSH", ""] + transport_table(provision, ssh) + [""]
+    fleet = load(out, "fleet.json")
+    if fleet:
+        lines += ["## Fleet scale", ""] + fleet_tables(fleet) + [""]
     with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
     print(f"report: {os.path.join(out, 'report.md')}")

@@ -9,7 +9,9 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
-import provision  # noqa: E402
+import common  # noqa: E402
+import fleet  # noqa: E402
+import report  # noqa: E402
 import sizing  # noqa: E402
 
 
@@ -53,6 +55,7 @@ def test_provision_parsers_read_the_recap_and_the_profilers():
     output = "\n".join([
         "PLAY RECAP *****",
         "webstack-bench             : ok=120  changed=0    unreachable=0    failed=0    skipped=30",
+        "webstack-bench-web1        : ok=80   changed=2    unreachable=0    failed=0    skipped=10   rescued=0    ignored=1",
         "ROLES RECAP *****",
         "Tuesday 24 November 2026  10:00:00 +0000 (0:00:01.000)       0:01:00.000 ******",
         "===============================================================================",
@@ -61,11 +64,46 @@ def test_provision_parsers_read_the_recap_and_the_profilers():
         "TASKS RECAP *****",
         "webstack.django.rabbitmq : Install RabbitMQ ----------------------------- 20.10s",
     ])
-    assert provision.recap(output) == {"ok": 120, "changed": 0, "unreachable": 0, "failed": 0}
-    assert provision.section(output, "ROLES RECAP") == [
+    total, hosts = common.recap(output)
+    assert total == {"ok": 200, "changed": 2, "unreachable": 0, "failed": 0, "skipped": 40, "rescued": 0,
+                     "ignored": 1}
+    assert hosts["webstack-bench"]["skipped"] == 30 and hosts["webstack-bench"]["ignored"] == 0
+    assert common.recap("no recap here") == (None, {})
+    assert common.section(output, "ROLES RECAP") == [
         {"name": "webstack.django.rabbitmq", "seconds": 30.25},
         {"name": "webstack.django.nginx", "seconds": 5.0}]
-    assert provision.section(output, "TASKS RECAP")[0]["name"] == "webstack.django.rabbitmq : Install RabbitMQ"
+    assert common.section(output, "TASKS RECAP")[0]["name"] == "webstack.django.rabbitmq : Install RabbitMQ"
+
+
+def fleet_size(web_hosts, cold, no_change, deploy, failed=False):
+    steps = [{"step": "cold-converge", "seconds": cold, "rc": 0, "tasks": 200 * web_hosts},
+             {"step": "no-change", "seconds": no_change, "rc": 2 if failed else 0, "tasks": 150 * web_hosts},
+             {"step": "deploy-new-release", "seconds": deploy, "rc": 0, "tasks": 50 * web_hosts}]
+    return {"web_hosts": web_hosts, "hosts": web_hosts + 1, "steps": steps,
+            "environment": {"measured_at": "2026-12-03T18:00:00Z", "image": "webstack/debian12-systemd:latest"}}
+
+
+def test_fleet_increment_is_the_least_squares_slope_over_the_sizes_that_passed():
+    assert fleet.fit([(1, 10.0)]) is None
+    assert fleet.fit([(1, 12.0), (2, 14.0), (4, 18.0)]) == pytest.approx((10.0, 2.0))
+    sizes = [fleet_size(1, 100, 40, 30), fleet_size(2, 110, 45, 50), fleet_size(4, 130, 99, 90, failed=True)]
+    lines = fleet.increments(sizes)
+    assert lines["cold-converge"] == {"intercept_s": 90.0, "per_web_host_s": 10.0, "sizes": [1, 2, 4]}
+    # The failed no-change run at 4 hosts is left out of its line.
+    assert lines["no-change"]["sizes"] == [1, 2] and lines["no-change"]["per_web_host_s"] == 5.0
+    table = "\n".join(report.fleet_tables({"sizes": sizes, "increments": lines}, hosts=100))
+    assert "| 4 | 130 | failed | 90 |" in table
+    # 90 s + 100 x 10 s = 1090 s, about 18 min.
+    assert "| cold-converge | 90.0 | 10.0 | 1, 2, 4 | 18 |" in table
+
+
+def test_transport_table_puts_the_same_steps_side_by_side():
+    docker = {"steps": [{"step": "second-run", "seconds": 20.0, "tasks": 100, "seconds_per_task": 0.2},
+                        {"step": "second-run-ansible-defaults", "seconds": 30.0}]}
+    ssh = {"steps": [{"step": "second-run", "seconds": 25.0, "tasks": 100, "seconds_per_task": 0.25}]}
+    lines = report.transport_table(docker, ssh)
+    assert lines[2] == "| second-run | 20.0 | 25.0 | 1.25 | 100, 100 | 0.2, 0.25 |"
+    assert len(lines) == 3
 
 
 def test_plots_are_written_from_the_reports(tmp_path):
@@ -78,7 +116,10 @@ def test_plots_are_written_from_the_reports(tmp_path):
     (tmp_path / "sizing.json").write_text(json.dumps(report))
     step = {"step": "cold-converge", "seconds": 100.0, "roles": [{"name": "webstack.django.nginx", "seconds": 9.0}]}
     (tmp_path / "provision.json").write_text(json.dumps({"steps": [step]}))
+    (tmp_path / "provision-ssh.json").write_text(json.dumps({"steps": [dict(step, seconds=110.0)]}))
+    sizes = [fleet_size(1, 100, 40, 30), fleet_size(2, 110, 45, 50)]
+    (tmp_path / "fleet.json").write_text(json.dumps({"sizes": sizes, "increments": fleet.increments(sizes)}))
     sys.argv = ["plots.py", "--out", str(tmp_path)]
     plots.main()
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
-        "provision.png", "sizing-cpu.png", "sizing-io.png", "sizing-latency.png", "sizing-ratios.png"]
+        "fleet.png", "provision.png", "sizing-cpu.png", "sizing-io.png", "sizing-latency.png", "sizing-ratios.png"]
