@@ -37,7 +37,7 @@ bench-sizing: setup ## Only the worker sizing sweep (and its plots)
 bench-provision: setup ## Only the provisioning timings, over the docker connection and over SSH
 	bash scripts/bench.sh provision
 
-bench-fleet: setup ## Only the fleet scale: site.yml and deploy.yml over 1, 2, 4 and 8 web hosts (BENCH_FLEET_SIZES), and its plot
+bench-fleet: setup ## Only the fleet scale: site.yml and deploy.yml over 1, 2 and 4 web hosts (BENCH_FLEET_SIZES="1 2 4 8" adds 8), and its plot
 	bash scripts/setup.sh bench
 	bash scripts/bench.sh fleet
 
