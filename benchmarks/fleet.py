@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import statistics
 
 from common import ROOT, ansible_settings, arguments, environment, profiled, write_json
 
@@ -24,12 +25,8 @@ def fit(points):
     """Least-squares line through (x, y) points: (intercept, slope); None for fewer than 2 x."""
     if len({x for x, _y in points}) < 2:
         return None
-    n = len(points)
-    mean_x = sum(x for x, _y in points) / n
-    mean_y = sum(y for _x, y in points) / n
-    slope = (sum((x - mean_x) * (y - mean_y) for x, y in points)
-             / sum((x - mean_x) ** 2 for x, _y in points))
-    return mean_y - slope * mean_x, slope
+    line = statistics.linear_regression([x for x, _y in points], [y for _x, y in points])
+    return line.intercept, line.slope
 
 
 def increments(sizes):
