@@ -19,7 +19,7 @@ from ansible_collections.webstack.django.plugins.filter.worker_counts import (  
     worker_counts,
 )
 
-__all__ = ["ROOT", "ansible_settings", "arguments", "docker_exec", "environment", "playbook",
+__all__ = ["ROOT", "ansible_settings", "arguments", "docker_exec", "environment", "load", "playbook",
            "profiled", "worker_counts", "write_json"]
 
 # The callbacks that time each role and task; their recaps follow the play recap.
@@ -147,6 +147,15 @@ def environment(container):
         "image": os.environ.get("WEBSTACK_IMAGE", ""),
         "os": docker_exec(container, ". /etc/os-release && echo \"$PRETTY_NAME\"").strip(),
     }
+
+
+def load(out, name):
+    """The JSON report `name` in directory `out`, or None when that benchmark has not run."""
+    path = os.path.join(out, name)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def write_json(path, data):

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
+
+from common import load
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
-
-def load(out, name):
-    path = os.path.join(out, name)
-    if not os.path.exists(path):
-        return None
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 def heatmaps(sizing, out):

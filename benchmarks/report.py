@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from plots import load
+from common import load
 
 
 def platform_of(env):

@@ -40,7 +40,10 @@ if "$docker_ok"; then
   "${WEBSTACK_BUILD_IMAGE:-scripts/build-image.sh}" "${platforms[@]}" > "$images_log" 2>&1 &
   images=$!
 fi
-bash scripts/setup.sh venv || { status=$?; kill ${images:+"$images"} 2>/dev/null || true; exit "$status"; }
+# The benchmark extras too (matplotlib): the unit tests draw the benchmark plots.
+for part in venv bench; do
+  bash scripts/setup.sh "$part" || { status=$?; kill ${images:+"$images"} 2>/dev/null || true; exit "$status"; }
+done
 
 # The gates run in a session of their own. The kernel shares the CPU between sessions
 # (autogroups) before it looks at nice values, so the gates (about 13 minutes of CPU) get an
