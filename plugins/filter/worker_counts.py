@@ -22,12 +22,17 @@ description:
     time). Request slots are C(vCPUs x (1 + W/C)). A CPU-bound app (W/C = 0) gets C(vCPUs + 1)
     single-threaded processes; otherwise up to 2 processes per vCPU share the slots as threads.
     Processes are capped at 64 and threads at 64."
-  - Memory caps everything, C(processes x (worker_rss_mb + threads x thread_rss_mb)) must fit
-    in memory minus the OS reserve, the co-located services and Celery's share; processes are
-    dropped first, their slots moving to threads of the remaining processes.
+  - Memory caps everything, and at the workers' recycling limits, not their steady size. Every
+    uWSGI process at C(reload_on_rss) (at least 1.25, at most 2 times C(worker_rss_mb + threads x
+    thread_rss_mb)) must fit in memory minus the OS reserve, the co-located services and Celery,
+    whose prefork children are budgeted at C(max_memory_per_child) the same way. Processes are
+    dropped first, their slots moving to threads of the remaining processes, rounded down (the
+    slots never grow when memory limits).
   - A co-located Celery worker takes half the vCPUs and at most half the remaining memory first.
-  - O(db_max_connections) caps C(processes x threads), keeping headroom for Celery's
-    connections and for administration.
+  - "RabbitMQ on the host (O(colocated)) gets C(vm_memory_high_watermark_mb), half the memory
+    kept for it: its garbage collector can briefly need twice the memory in use."
+  - O(db_max_connections) caps Celery's concurrency and C(processes x threads), keeping headroom
+    for administration.
   - Bad input raises an error that names the field.
 positional: profile
 options:
@@ -62,6 +67,13 @@ options:
     description: Whether a Celery worker runs on this host; it is sized first.
     type: bool
     default: false
+  web:
+    description:
+      - Whether uWSGI runs on this host. A host without it (a worker or broker host) gets
+        C(uwsgi.enabled=false) and 0 processes; its Celery worker then takes every vCPU and all
+        the memory left after the reserve and the co-located services.
+    type: bool
+    default: true
   celery_profile:
     description: Workload of the Celery tasks, as for O(profile).
     type: str
@@ -84,7 +96,9 @@ options:
       - Other services on the host whose memory is reserved before sizing, by name
         (C(rabbitmq), C(postgresql), C(mysql), C(mariadb), C(redis), C(memcached)), or a dict
         of name to MB to state the reserve explicitly (null takes the table's value).
-      - "Table, a fraction of the host's memory within bounds: rabbitmq 10% in 256..512 MB,
+      - A list naming C(rabbitmq) on a host with neither uWSGI (O(web)) nor Celery keeps all the
+        memory left after the reserve and the other services for RabbitMQ.
+      - "Table, a fraction of the host's memory within bounds: rabbitmq 20% in 256..4096 MB,
         postgresql/mysql/mariadb 25% in 256..8192 MB, redis 5% in 64..1024 MB,
         memcached 5% in 64..1024 MB."
     type: raw
@@ -147,9 +161,11 @@ _value:
     uwsgi:
       description:
         - C(processes), C(threads), C(enable_threads) (always true), C(thunder_lock) (true with
-          more than one process), C(listen) (at most somaxconn), C(harakiri) (30 s),
+          more than one single-threaded process), C(listen) (at most somaxconn), C(harakiri) (30 s),
           C(max_requests) (5000), C(max_requests_delta), C(max_worker_lifetime) (3600 s),
-          C(max_worker_lifetime_delta), C(reload_on_rss) (MB, twice a worker's budget).
+          C(max_worker_lifetime_delta), C(reload_on_rss) (MB, twice a worker's steady size, or
+          less when memory is short, never below 1.25 times), C(enabled) (false with O(web=false),
+          then every value but C(processes=0), C(threads=0) and C(harakiri) is null).
         - Cheaper settings C(cheaper), C(cheaper_algo), C(cheaper_initial), C(cheaper_step) are
           always present; from 8 processes on C(cheaper_algo=busyness) and C(cheaper) is a quarter
           of the processes, below that C(cheaper=0) and the other three are null.
@@ -157,7 +173,8 @@ _value:
     celery:
       description:
         - C(enabled), C(concurrency), C(pool), C(prefetch_multiplier) (1 for cpu tasks, else 4),
-          C(max_tasks_per_child) (1000) and C(max_memory_per_child) (KiB, twice C(task_rss_mb)).
+          C(max_tasks_per_child) (1000) and C(max_memory_per_child) (KiB, twice C(task_rss_mb), or
+          less when memory is short, never below 1.25 times).
         - The last two only apply to C(prefork) and are null for other pools.
         - When O(celery) is false, C(enabled=false), C(concurrency=0), C(pool) is O(celery_pool)
           and the other values are null.
@@ -168,14 +185,20 @@ _value:
           memory, 2048 below 8 GB, else 4096), C(worker_rlimit_nofile) (twice the connections),
           C(uwsgi_read_timeout) (harakiri + 5 s).
       type: dict
+    rabbitmq:
+      description:
+        - C(reserve_mb), the memory kept for RabbitMQ (null when it is not on the host), and
+          C(vm_memory_high_watermark_mb), half of it.
+      type: dict
     budget:
       description:
         - "The arithmetic: C(total_mb), C(reserved_mb), C(colocated) ({name: MB}), C(celery_mb),
-          C(available_for_uwsgi_mb), C(per_process_mb), C(uwsgi_mb), C(spare_mb), C(limited_by)
+          C(available_for_uwsgi_mb), C(per_process_mb) (steady), C(uwsgi_mb) (every process at
+          C(reload_on_rss)), C(uwsgi_steady_mb), C(spare_mb), C(limited_by)
           (C(cpu), C(max_processes), C(max_threads), C(memory), C(db_max_connections) or
           C(override)), C(celery_limited_by), C(vcpus), C(vcpus_source), C(uwsgi_vcpus),
           C(celery_vcpus), C(profile), C(wait_ratio), C(celery_wait_ratio), C(slots),
-          C(db_connections), C(db_connections_allowed), C(somaxconn)."
+          C(db_connections), C(db_connections_allowed), C(db_max_connections), C(somaxconn)."
       type: dict
 """
 
@@ -195,7 +218,7 @@ RESERVE_MIN_MB = 256        # at least this much
 RESERVE_MAX_MB = 2048       # and at most this much
 # Memory reserved for a co-located service: (fraction of memory, minimum MB, maximum MB).
 COLOCATED = {
-    "rabbitmq": (0.10, 256, 512),
+    "rabbitmq": (0.20, 256, 4096),
     "postgresql": (0.25, 256, 8192),
     "mysql": (0.25, 256, 8192),
     "mariadb": (0.25, 256, 8192),
@@ -206,6 +229,9 @@ CELERY_CPU_SHARE = 0.5      # of the vCPUs, when Celery shares the host
 CELERY_MEMORY_SHARE = 0.5   # at most, of the memory left after reserve and co-located services
 DB_HEADROOM_MIN = 3         # database connections kept for administration, at least
 DB_HEADROOM_FRACTION = 0.10  # or this fraction of db_max_connections
+# RabbitMQ blocks publishers at its memory watermark, but its garbage collector can briefly need
+# twice the memory in use: the watermark is half the memory the plan keeps for it.
+RABBITMQ_WATERMARK_SHARE = 0.5
 
 DEFAULT_SOMAXCONN = 4096    # net.core.somaxconn assumed when not given (Linux >= 5.4)
 LISTEN_MIN = 1024           # uWSGI listen backlog, at least
@@ -214,7 +240,8 @@ HARAKIRI = 30               # seconds before uWSGI kills a stuck request
 READ_TIMEOUT_MARGIN = 5     # nginx uwsgi_read_timeout = harakiri + this
 MAX_REQUESTS = 5000         # requests before a worker is recycled
 MAX_WORKER_LIFETIME = 3600  # seconds before a worker is recycled
-RELOAD_FACTOR = 2           # reload a worker at this multiple of its budgeted memory
+RELOAD_FACTOR = 2           # recycle a worker at this multiple of its steady memory, when it fits
+RELOAD_MIN_FACTOR = 1.25    # the room to grow each worker is budgeted at least (its recycling limit)
 CHEAPER_FROM = 8            # processes from which the cheaper subsystem is on
 MAX_TASKS_PER_CHILD = 1000  # Celery prefork child recycling
 NGINX_MAX_WORKERS = 16      # nginx worker_processes, at most
@@ -379,24 +406,45 @@ def _celery_mb(pool, concurrency, task_rss_mb, thread_rss_mb):
     return task_rss_mb
 
 
-def _size_celery(pool, vcpus, profile, cap_mb, task_rss_mb, thread_rss_mb, override):
-    """Return (concurrency, memory MB, limited_by) of the Celery worker within cap_mb."""
+def _size_celery(pool, vcpus, profile, cap_mb, task_rss_mb, thread_rss_mb, override, db_cap=None):
+    """Return (concurrency, memory MB, child limit MB, limited_by) of the Celery worker within cap_mb.
+
+    A prefork child is budgeted at its recycling limit (max_memory_per_child): at least
+    RELOAD_MIN_FACTOR x task_rss_mb, up to RELOAD_FACTOR x when memory allows, so that every child
+    at its limit still fits in cap_mb."""
+    prefork = pool == "prefork"
+    least_mb = math.ceil(RELOAD_MIN_FACTOR * task_rss_mb)
+
+    def need(concurrency):
+        return concurrency * least_mb if prefork else _celery_mb(pool, concurrency, task_rss_mb, thread_rss_mb)
+
     if "concurrency" in override:
         concurrency = _number("overrides.celery.concurrency", override["concurrency"], minimum=1, integer=True)
-        return concurrency, _celery_mb(pool, concurrency, task_rss_mb, thread_rss_mb), "override"
+        child_mb = RELOAD_FACTOR * task_rss_mb if prefork else None
+        return (concurrency, concurrency * child_mb if prefork else need(concurrency), child_mb,
+                "override")
     concurrency = _celery_concurrency(pool, vcpus, PROFILES[profile], profile)
     limited_by = "cpu"
-    while concurrency > 1 and _celery_mb(pool, concurrency, task_rss_mb, thread_rss_mb) > cap_mb:
+    if db_cap is not None and concurrency > db_cap:
+        concurrency, limited_by = max(1, db_cap), "db_max_connections"
+    while concurrency > 1 and need(concurrency) > cap_mb:
         concurrency -= 1
         limited_by = "memory"
-    return concurrency, _celery_mb(pool, concurrency, task_rss_mb, thread_rss_mb), limited_by
+    if not prefork:
+        return concurrency, need(concurrency), None, limited_by
+    child_mb = int(max(least_mb, min(RELOAD_FACTOR * task_rss_mb, cap_mb // concurrency)))
+    return concurrency, concurrency * child_mb, child_mb, limited_by
 
 
-def _threads_for(processes, slots, wait_ratio):
-    """Return the threads per process that serve the slots (1 for a CPU-bound app)."""
+def _threads_for(processes, slots, wait_ratio, most=None):
+    """Return the threads per process that serve the slots (1 for a CPU-bound app).
+
+    With `most` (the CPU plan's processes x threads) the threads never give more slots than that:
+    processes dropped for memory hand their slots to the others, rounded down."""
     if wait_ratio == 0:
         return 1
-    return min(MAX_THREADS, max(1, math.ceil(slots / processes)))
+    threads = min(MAX_THREADS, max(1, math.ceil(slots / processes)))
+    return threads if most is None else max(1, min(threads, most // processes))
 
 
 def _size_uwsgi(vcpus, wait_ratio, available_mb, worker_rss_mb, thread_rss_mb, db_allowed, override):
@@ -417,16 +465,18 @@ def _size_uwsgi(vcpus, wait_ratio, available_mb, worker_rss_mb, thread_rss_mb, d
             threads = _number("overrides.uwsgi.threads", override["threads"], minimum=1, integer=True)
         return processes, threads, slots, "override"
 
+    # Each process must fit at its recycling limit (reload_on_rss), not only at its steady size.
     def fits(p, t):
-        return p * (worker_rss_mb + t * thread_rss_mb) <= available_mb
+        return p * math.ceil(RELOAD_MIN_FACTOR * (worker_rss_mb + t * thread_rss_mb)) <= available_mb
 
     if not fits(processes, threads):
         limited_by = "memory"
+        most = processes * threads
         while processes > 1 and not fits(processes, threads):
             processes -= 1
-            threads = _threads_for(processes, slots, wait_ratio)
+            threads = _threads_for(processes, slots, wait_ratio, most)
         if not fits(processes, threads):
-            threads = max(1, int((available_mb - worker_rss_mb) // thread_rss_mb))
+            threads = max(1, int((available_mb / RELOAD_MIN_FACTOR - worker_rss_mb) // thread_rss_mb))
 
     if db_allowed is not None and processes * threads > db_allowed:
         limited_by = "db_max_connections"
@@ -437,21 +487,26 @@ def _size_uwsgi(vcpus, wait_ratio, available_mb, worker_rss_mb, thread_rss_mb, d
     return processes, threads, slots, limited_by
 
 
-def _uwsgi_settings(processes, threads, slots, per_process_mb, somaxconn, override):
-    """Return the uWSGI section for the sized processes and threads, overrides applied."""
+def _uwsgi_settings(processes, threads, reload_mb, somaxconn, override):
+    """Return the uWSGI section for the sized processes and threads, overrides applied.
+
+    thunder_lock serialises accept() between single-threaded processes only: threads waiting
+    on that lock cannot be cancelled, so a graceful (chain) reload of an idle multi-threaded
+    worker would wait for traffic."""
     cheaper = processes // 4 if processes >= CHEAPER_FROM else 0
     settings = {
+        "enabled": True,
         "processes": processes,
         "threads": threads,
         "enable_threads": True,
-        "thunder_lock": processes > 1,
+        "thunder_lock": processes > 1 and threads == 1,
         "listen": min(somaxconn, max(LISTEN_MIN, LISTEN_PER_SLOT * processes * threads)),
         "harakiri": HARAKIRI,
         "max_requests": MAX_REQUESTS,
         "max_requests_delta": max(1, math.ceil(MAX_REQUESTS / (2 * processes))),
         "max_worker_lifetime": MAX_WORKER_LIFETIME,
         "max_worker_lifetime_delta": max(1, math.ceil(MAX_WORKER_LIFETIME / (2 * processes))),
-        "reload_on_rss": RELOAD_FACTOR * per_process_mb,
+        "reload_on_rss": reload_mb,
         "cheaper": cheaper,
         "cheaper_algo": "busyness" if cheaper else None,
         "cheaper_initial": max(cheaper, processes // 2) if cheaper else None,
@@ -490,10 +545,17 @@ def _nginx_settings(vcpus, memory_mb, harakiri, override):
     return settings
 
 
+def _disabled_uwsgi(harakiri):
+    """Return the uWSGI section of a host that runs no uWSGI (only the harakiri nginx reads)."""
+    section = dict.fromkeys(OVERRIDE_KEYS["uwsgi"])
+    section.update(enabled=False, processes=0, threads=0, harakiri=harakiri)
+    return section
+
+
 def plan_workers(vcpus, memory_mb, profile="mixed", wait_ratio=None, worker_rss_mb=150,
                  thread_rss_mb=2, celery=False, celery_profile="mixed", celery_pool="prefork",
                  task_rss_mb=150, colocated=None, reserved_mb=None, db_max_connections=None,
-                 somaxconn=None, cpu_quota=None, overrides=None, vcpus_source="vcpus"):
+                 somaxconn=None, cpu_quota=None, overrides=None, vcpus_source="vcpus", web=True):
     """Return the worker plan for a host with these vCPUs and memory (MB)."""
     host_vcpus = _number("vcpus", vcpus, positive=True)
     memory_mb = int(_number("memory_mb", memory_mb, positive=True))
@@ -505,10 +567,13 @@ def plan_workers(vcpus, memory_mb, profile="mixed", wait_ratio=None, worker_rss_
     worker_rss_mb = _number("worker_rss_mb", worker_rss_mb, positive=True)
     thread_rss_mb = _number("thread_rss_mb", thread_rss_mb, positive=True)
     task_rss_mb = _number("task_rss_mb", task_rss_mb, positive=True)
-    try:
-        celery = boolean(celery, strict=True)
-    except TypeError:
-        _fail("celery", f"{celery!r} is not a boolean")
+    flags = {}
+    for name, value in (("celery", celery), ("web", web)):
+        try:
+            flags[name] = boolean(value, strict=True)
+        except TypeError:
+            _fail(name, f"{value!r} is not a boolean")
+    celery, web = flags["celery"], flags["web"]
     over = _overrides(overrides)
     celery_pool = over["celery"].get("pool", celery_pool)
     if celery_pool not in CELERY_POOLS:
@@ -525,39 +590,56 @@ def plan_workers(vcpus, memory_mb, profile="mixed", wait_ratio=None, worker_rss_
         reserved_mb = _reserve(memory_mb, RESERVE_FRACTION, RESERVE_MIN_MB, RESERVE_MAX_MB)
     reserved_mb = int(_number("reserved_mb", reserved_mb, minimum=0))
     services = _colocated(memory_mb, colocated)
+    if "rabbitmq" in services and not web and not celery and not isinstance(colocated, Mapping):
+        # A broker host without uWSGI or Celery keeps the rest of its memory for RabbitMQ.
+        services["rabbitmq"] = max(0, memory_mb - reserved_mb - sum(v for k, v in services.items() if k != "rabbitmq"))
     left_mb = memory_mb - reserved_mb - sum(services.values())
-    one_worker_mb = worker_rss_mb + thread_rss_mb
-    if left_mb < one_worker_mb:
+    one_worker_mb = math.ceil(RELOAD_MIN_FACTOR * (worker_rss_mb + thread_rss_mb))
+    if web and left_mb < one_worker_mb:
         _fail("memory_mb", f"{memory_mb} MB leaves {left_mb} MB after the OS reserve ({reserved_mb} MB) and "
-                           f"co-located services {services}; one uWSGI worker needs {one_worker_mb} MB")
+                           f"co-located services {services}; one uWSGI worker needs {one_worker_mb} MB "
+                           f"(its recycling limit)")
 
-    celery_vcpus = vcpus * CELERY_CPU_SHARE if celery else 0
-    uwsgi_vcpus = vcpus - celery_vcpus
-    celery_mb, concurrency, celery_limited_by = 0, 0, None
-    if celery:
-        concurrency, celery_mb, celery_limited_by = _size_celery(
-            celery_pool, celery_vcpus, celery_profile, left_mb * CELERY_MEMORY_SHARE,
-            task_rss_mb, thread_rss_mb, over["celery"])
-        if left_mb - celery_mb < one_worker_mb:
-            _fail("memory_mb", f"{memory_mb} MB leaves {left_mb - celery_mb} MB after the OS reserve, "
-                               f"co-located services and Celery ({celery_mb} MB); one uWSGI worker needs "
-                               f"{one_worker_mb} MB")
-    available_mb = left_mb - celery_mb
-
-    db_allowed = None
+    db_max = headroom = None
     if db_max_connections is not None:
         db_max = _number("db_max_connections", db_max_connections, positive=True, integer=True)
         headroom = max(DB_HEADROOM_MIN, math.ceil(db_max * DB_HEADROOM_FRACTION))
-        db_allowed = db_max - headroom - concurrency
-        if db_allowed < 1:
-            _fail("db_max_connections", f"{db_max} leaves no connection for uWSGI after {headroom} for "
-                                        f"administration and {concurrency} for Celery")
+        if db_max - headroom - (1 if web else 0) < (1 if celery else 0):
+            _fail("db_max_connections", f"{db_max} leaves no connection for "
+                                        f"{'uWSGI' if web else 'Celery'} after {headroom} for administration")
 
-    processes, threads, slots, limited_by = _size_uwsgi(
-        uwsgi_vcpus, ratio, available_mb, worker_rss_mb, thread_rss_mb, db_allowed, over["uwsgi"])
-    per_process_mb = worker_rss_mb + threads * thread_rss_mb
-    uwsgi = _uwsgi_settings(processes, threads, slots, per_process_mb, somaxconn, over["uwsgi"])
-    uwsgi_mb = processes * per_process_mb
+    celery_vcpus = (vcpus * CELERY_CPU_SHARE if web else vcpus) if celery else 0
+    uwsgi_vcpus = vcpus - celery_vcpus if web else 0
+    celery_mb, concurrency, child_mb, celery_limited_by = 0, 0, None, None
+    if celery:
+        cap_mb = left_mb * CELERY_MEMORY_SHARE if web else left_mb
+        db_cap = None if db_max is None else db_max - headroom - (1 if web else 0)
+        concurrency, celery_mb, child_mb, celery_limited_by = _size_celery(
+            celery_pool, celery_vcpus, celery_profile, cap_mb, task_rss_mb, thread_rss_mb, over["celery"], db_cap)
+        if web and left_mb - celery_mb < one_worker_mb:
+            _fail("memory_mb", f"{memory_mb} MB leaves {left_mb - celery_mb} MB after the OS reserve, "
+                               f"co-located services and Celery ({celery_mb} MB); one uWSGI worker needs "
+                               f"{one_worker_mb} MB (its recycling limit)")
+    available_mb = left_mb - celery_mb
+    db_allowed = None if db_max is None else db_max - headroom - concurrency
+
+    harakiri = over["uwsgi"].get("harakiri", HARAKIRI)
+    if web:
+        processes, threads, slots, limited_by = _size_uwsgi(
+            uwsgi_vcpus, ratio, available_mb, worker_rss_mb, thread_rss_mb, db_allowed, over["uwsgi"])
+        per_process_mb = worker_rss_mb + threads * thread_rss_mb
+        reload_mb = RELOAD_FACTOR * per_process_mb
+        if limited_by != "override":
+            reload_mb = int(max(math.ceil(RELOAD_MIN_FACTOR * per_process_mb),
+                                min(reload_mb, available_mb // processes)))
+        uwsgi = _uwsgi_settings(processes, threads, reload_mb, somaxconn, over["uwsgi"])
+        reload_mb = _number("overrides.uwsgi.reload_on_rss", uwsgi["reload_on_rss"], minimum=1)
+        uwsgi_mb = processes * reload_mb
+        harakiri = uwsgi["harakiri"]
+    else:
+        processes = threads = slots = per_process_mb = uwsgi_mb = 0
+        limited_by = None
+        uwsgi = _disabled_uwsgi(harakiri)
 
     celery_section = {"enabled": celery, "concurrency": concurrency, "pool": celery_pool,
                       "prefetch_multiplier": None, "max_tasks_per_child": None, "max_memory_per_child": None}
@@ -566,18 +648,26 @@ def plan_workers(vcpus, memory_mb, profile="mixed", wait_ratio=None, worker_rss_
         celery_section.update({
             "prefetch_multiplier": 1 if celery_profile == "cpu" else 4,
             "max_tasks_per_child": MAX_TASKS_PER_CHILD if prefork else None,
-            "max_memory_per_child": int(RELOAD_FACTOR * task_rss_mb * 1024) if prefork else None,
+            "max_memory_per_child": int(child_mb * 1024) if prefork else None,
         })
         celery_section.update({k: v for k, v in over["celery"].items() if k != "concurrency"})
+
+    rabbitmq_mb = services.get("rabbitmq")
+    rabbitmq = {
+        "reserve_mb": rabbitmq_mb,
+        "vm_memory_high_watermark_mb": (None if rabbitmq_mb is None
+                                        else int(rabbitmq_mb * RABBITMQ_WATERMARK_SHARE)),
+    }
 
     budget = {
         "total_mb": memory_mb,
         "reserved_mb": reserved_mb,
         "colocated": services,
         "celery_mb": celery_mb,
-        "available_for_uwsgi_mb": available_mb,
+        "available_for_uwsgi_mb": available_mb if web else 0,
         "per_process_mb": per_process_mb,
         "uwsgi_mb": uwsgi_mb,
+        "uwsgi_steady_mb": processes * per_process_mb,
         "spare_mb": available_mb - uwsgi_mb,
         "limited_by": limited_by,
         "celery_limited_by": celery_limited_by,
@@ -592,12 +682,14 @@ def plan_workers(vcpus, memory_mb, profile="mixed", wait_ratio=None, worker_rss_
         "slots": slots,
         "db_connections": processes * threads + concurrency,
         "db_connections_allowed": db_allowed,
+        "db_max_connections": db_max,
         "somaxconn": somaxconn,
     }
     return {
         "uwsgi": uwsgi,
         "celery": celery_section,
-        "nginx": _nginx_settings(vcpus, memory_mb, uwsgi["harakiri"], over["nginx"]),
+        "nginx": _nginx_settings(vcpus, memory_mb, harakiri, over["nginx"]),
+        "rabbitmq": rabbitmq,
         "budget": budget,
     }
 
@@ -605,7 +697,7 @@ def plan_workers(vcpus, memory_mb, profile="mixed", wait_ratio=None, worker_rss_
 def worker_counts(facts, profile="mixed", wait_ratio=None, worker_rss_mb=150, thread_rss_mb=2,
                   celery=False, celery_profile="mixed", celery_pool="prefork", task_rss_mb=150,
                   colocated=None, reserved_mb=None, db_max_connections=None, somaxconn=None,
-                  cpu_quota=None, overrides=None):
+                  cpu_quota=None, overrides=None, web=True):
     """Return the worker plan for the host these facts describe (the filter)."""
     vcpus, source, memory_mb, facts_somaxconn = host_resources(facts)
     return plan_workers(
@@ -614,7 +706,7 @@ def worker_counts(facts, profile="mixed", wait_ratio=None, worker_rss_mb=150, th
         celery_pool=celery_pool, task_rss_mb=task_rss_mb, colocated=colocated,
         reserved_mb=reserved_mb, db_max_connections=db_max_connections,
         somaxconn=somaxconn if somaxconn is not None else facts_somaxconn,
-        cpu_quota=cpu_quota, overrides=overrides, vcpus_source=source)
+        cpu_quota=cpu_quota, overrides=overrides, vcpus_source=source, web=web)
 
 
 class FilterModule:

@@ -52,8 +52,10 @@ def test_listen_is_clamped_to_somaxconn():
 
 
 def test_thunder_lock_is_off_for_threaded_workers_unless_explicit():
-    assert plan(profile="io")["uwsgi"]["thunder_lock"] is True
+    assert plan(profile="io")["uwsgi"]["thunder_lock"] is False
     assert one(plan=plan(profile="io"))["settings"]["thunder_lock"] is False
+    # An app's own thread count turns the plan's lock off too.
+    assert one({"overrides": {"threads": 4}}, plan=plan(profile="cpu"))["settings"]["thunder_lock"] is False
     assert one({"overrides": {"thunder_lock": True}}, plan=plan(profile="io"))["settings"]["thunder_lock"] is True
     assert one(plan=plan(profile="cpu"))["settings"]["thunder_lock"] is True
 

@@ -17,10 +17,11 @@ SMALL = {"vcpus": 2, "memory_mb": 4096}
 
 
 def total_planned_mb(plan):
-    """Memory the whole plan uses: reserve, co-located services, Celery and uWSGI."""
+    """Memory the whole plan uses with every worker at its recycling limit: reserve, co-located
+    services, Celery and uWSGI."""
     budget = plan["budget"]
     return (budget["reserved_mb"] + sum(budget["colocated"].values()) + budget["celery_mb"]
-            + plan["uwsgi"]["processes"] * budget["per_process_mb"])
+            + plan["uwsgi"]["processes"] * plan["uwsgi"]["reload_on_rss"])
 
 
 def test_filter_module_maps_the_filter_name():
@@ -38,7 +39,7 @@ def test_documentation_names_the_filter_and_every_parameter():
     assert set(doc["options"]) == {
         "_input", "profile", "wait_ratio", "worker_rss_mb", "thread_rss_mb", "celery",
         "celery_profile", "celery_pool", "task_rss_mb", "colocated", "reserved_mb",
-        "db_max_connections", "somaxconn", "cpu_quota", "overrides"}
+        "db_max_connections", "somaxconn", "cpu_quota", "overrides", "web"}
 
 
 def test_cpu_profile_on_two_vcpus_is_three_single_threaded_processes():
@@ -77,7 +78,7 @@ def test_one_vcpu_one_gb_with_rabbitmq_and_celery_fits_in_memory():
     assert budget["colocated"] == {"rabbitmq": 256}
     assert budget["reserved_mb"] == 256
     assert plan["celery"]["concurrency"] >= 1
-    assert budget["celery_mb"] == plan["celery"]["concurrency"] * 150
+    assert budget["celery_mb"] == plan["celery"]["concurrency"] * plan["celery"]["max_memory_per_child"] // 1024
     assert plan["uwsgi"]["processes"] >= 1
     assert total_planned_mb(plan) <= 1024
     assert budget["spare_mb"] >= 0
@@ -122,7 +123,9 @@ def test_memory_caps_processes_and_keeps_slots_in_threads():
     uwsgi, budget = plan["uwsgi"], plan["budget"]
     assert budget["limited_by"] == "memory"
     assert uwsgi["processes"] < 4
-    assert uwsgi["processes"] * uwsgi["threads"] >= budget["slots"]
+    # The slots move to threads of the remaining processes, rounded down: never more slots.
+    most = min(budget["slots"], uwsgi["processes"] * MAX_THREADS)
+    assert most - uwsgi["processes"] < uwsgi["processes"] * uwsgi["threads"] <= budget["slots"]
     assert budget["uwsgi_mb"] <= budget["available_for_uwsgi_mb"]
 
 
@@ -189,7 +192,9 @@ def test_override_wins_and_budget_says_so():
     assert plan["uwsgi"]["processes"] == 7
     assert plan["uwsgi"]["threads"] == 1
     assert plan["budget"]["limited_by"] == "override"
-    assert plan["budget"]["uwsgi_mb"] == 7 * 152
+    # Overridden processes are budgeted at their recycling limit, twice their steady size.
+    assert plan["budget"]["uwsgi_mb"] == 7 * 2 * 152
+    assert plan["budget"]["uwsgi_steady_mb"] == 7 * 152
 
 
 def test_overrides_of_every_section_are_applied():
@@ -201,7 +206,7 @@ def test_overrides_of_every_section_are_applied():
     assert plan["nginx"]["uwsgi_read_timeout"] >= 120
     assert plan["celery"]["concurrency"] == 3
     assert plan["celery"]["prefetch_multiplier"] == 1
-    assert plan["budget"]["celery_mb"] == 3 * 150
+    assert plan["budget"]["celery_mb"] == 3 * 2 * 150
     assert plan["nginx"]["worker_connections"] == 512
     assert plan["nginx"]["worker_rlimit_nofile"] == 1024
 
@@ -291,8 +296,96 @@ def test_celery_takes_its_share_first():
     shared = worker_counts(SMALL, profile="cpu", celery=True)
     assert shared["celery"]["concurrency"] == 1
     assert shared["uwsgi"]["processes"] < alone["uwsgi"]["processes"]
-    assert shared["budget"]["celery_mb"] == 150
-    assert shared["budget"]["available_for_uwsgi_mb"] == alone["budget"]["available_for_uwsgi_mb"] - 150
+    # One prefork child, budgeted at its recycling limit (twice its 150 MB, memory allowing).
+    assert shared["celery"]["max_memory_per_child"] == 300 * 1024
+    assert shared["budget"]["celery_mb"] == 300
+    assert shared["budget"]["available_for_uwsgi_mb"] == alone["budget"]["available_for_uwsgi_mb"] - 300
+
+
+def test_a_worker_only_host_gives_celery_every_vcpu_and_runs_no_uwsgi():
+    host = {"vcpus": 4, "memory_mb": 8192}
+    shared = worker_counts(host, celery=True)
+    alone = worker_counts(host, celery=True, web=False)
+    assert alone["budget"]["celery_vcpus"] == 4 == 2 * shared["budget"]["celery_vcpus"]
+    assert alone["celery"]["concurrency"] == 2 * shared["celery"]["concurrency"] == 4
+    assert alone["uwsgi"]["enabled"] is False and shared["uwsgi"]["enabled"] is True
+    assert (alone["uwsgi"]["processes"], alone["budget"]["uwsgi_mb"]) == (0, 0)
+    assert alone["nginx"]["uwsgi_read_timeout"] == shared["nginx"]["uwsgi_read_timeout"]
+
+
+# Hosts from 1 vCPU / 1 GB to 64 vCPUs / 256 GB, every profile, with and without Celery.
+SHAPES = [(v, m) for v in (1, 2, 4, 16, 64) for m in (1024, 4096, 16384, 262144)]
+
+
+@pytest.mark.parametrize("vcpus, memory_mb", SHAPES)
+@pytest.mark.parametrize("profile, wait_ratio", [("cpu", None), ("mixed", None), ("io", None), ("io", 38)])
+@pytest.mark.parametrize("celery", [False, True])
+def test_every_worker_at_its_recycling_limit_still_fits(vcpus, memory_mb, profile, wait_ratio, celery):
+    plan = worker_counts({"vcpus": vcpus, "memory_mb": memory_mb}, profile=profile,
+                         wait_ratio=wait_ratio, celery=celery, celery_profile=profile)
+    uwsgi, budget = plan["uwsgi"], plan["budget"]
+    assert uwsgi["processes"] * uwsgi["reload_on_rss"] <= budget["available_for_uwsgi_mb"]
+    assert uwsgi["reload_on_rss"] >= 1.25 * budget["per_process_mb"]
+    if celery:
+        child_mb = plan["celery"]["max_memory_per_child"] / 1024
+        assert plan["celery"]["concurrency"] * child_mb == budget["celery_mb"]
+        assert child_mb >= 1.25 * 150
+    assert total_planned_mb(plan) <= memory_mb
+
+
+@pytest.mark.parametrize("vcpus, memory_mb", SHAPES)
+@pytest.mark.parametrize("wait_ratio", [0, 1, 9, 38])
+def test_slots_never_grow_when_memory_limits(vcpus, memory_mb, wait_ratio):
+    host = {"vcpus": vcpus, "memory_mb": memory_mb}
+    limited = worker_counts(host, wait_ratio=wait_ratio)["uwsgi"]
+    roomy = worker_counts(dict(host, memory_mb=10 ** 7), wait_ratio=wait_ratio)["uwsgi"]
+    assert limited["processes"] * limited["threads"] <= roomy["processes"] * roomy["threads"]
+
+
+def test_sixteen_vcpus_four_gb_mixed_drops_processes_without_adding_slots():
+    plan = worker_counts({"vcpus": 16, "memory_mb": 4096})
+    assert plan["budget"]["limited_by"] == "memory"
+    assert (plan["uwsgi"]["processes"], plan["uwsgi"]["threads"]) == (19, 1)
+
+
+def test_sixty_four_vcpus_four_gb_io_holds_at_the_recycling_limit():
+    plan = worker_counts({"vcpus": 64, "memory_mb": 4096}, profile="io")
+    uwsgi = plan["uwsgi"]
+    assert uwsgi["processes"] * uwsgi["reload_on_rss"] <= 4096 - 410
+    assert uwsgi["processes"] * uwsgi["threads"] <= 64 * 10
+
+
+@pytest.mark.parametrize("memory_mb, reserve_mb, watermark_mb", [(1024, 256, 128), (4096, 819, 409),
+                                                                 (65536, 4096, 2048)])
+def test_rabbitmq_watermark_is_half_its_reserve(memory_mb, reserve_mb, watermark_mb):
+    plan = worker_counts({"vcpus": 2, "memory_mb": memory_mb}, colocated=["rabbitmq"])
+    assert plan["rabbitmq"] == {"reserve_mb": reserve_mb, "vm_memory_high_watermark_mb": watermark_mb}
+
+
+def test_a_broker_only_host_keeps_the_rest_of_its_memory_for_rabbitmq():
+    plan = worker_counts({"vcpus": 2, "memory_mb": 8192}, colocated=["rabbitmq"], web=False)
+    assert plan["rabbitmq"]["reserve_mb"] == 8192 - 819
+    assert plan["rabbitmq"]["vm_memory_high_watermark_mb"] == (8192 - 819) // 2
+    assert plan["uwsgi"]["processes"] == plan["celery"]["concurrency"] == 0
+
+
+def test_no_rabbitmq_no_watermark():
+    assert worker_counts(SMALL)["rabbitmq"] == {"reserve_mb": None, "vm_memory_high_watermark_mb": None}
+
+
+@pytest.mark.parametrize("web", [True, False])
+def test_the_database_caps_celery_too(web):
+    plan = worker_counts({"vcpus": 64, "memory_mb": 262144}, celery=True, web=web, db_max_connections=20,
+                         celery_profile="io")
+    budget = plan["budget"]
+    assert plan["celery"]["concurrency"] == (20 - 3 - (1 if web else 0))
+    assert plan["budget"]["celery_limited_by"] == "db_max_connections"
+    assert budget["db_connections"] <= 20 - 3
+
+
+def test_thunder_lock_only_for_single_threaded_processes():
+    assert worker_counts(SMALL, profile="cpu")["uwsgi"]["thunder_lock"] is True
+    assert worker_counts(SMALL, profile="io")["uwsgi"]["thunder_lock"] is False
 
 
 @pytest.mark.parametrize("pool, profile, concurrency", [
@@ -335,13 +428,13 @@ def test_celery_memory_is_capped_on_small_hosts():
 def test_colocated_reserves_follow_the_table():
     plan = worker_counts({"vcpus": 4, "memory_mb": 16384},
                          colocated=["rabbitmq", "postgresql", "redis", "memcached"])
-    assert plan["budget"]["colocated"] == {"rabbitmq": 512, "postgresql": 4096, "redis": 819,
+    assert plan["budget"]["colocated"] == {"rabbitmq": 3277, "postgresql": 4096, "redis": 819,
                                            "memcached": 819}
 
 
 def test_colocated_reserve_can_be_given_in_mb():
     plan = worker_counts(SMALL, colocated={"postgresql": 1000, "rabbitmq": None})
-    assert plan["budget"]["colocated"] == {"postgresql": 1000, "rabbitmq": 410}
+    assert plan["budget"]["colocated"] == {"postgresql": 1000, "rabbitmq": 819}
 
 
 @pytest.mark.parametrize("memory_mb, reserved_mb", [(1024, 256), (8192, 819), (65536, 2048)])
