@@ -122,8 +122,8 @@ options:
     type: float
   overrides:
     description:
-      - "Explicit values that win over the computed ones, by section C(uwsgi), C(celery), C(nginx)
-        and output key, for example C(overrides={'uwsgi': {'processes': 7}}). Values derived
+      - "Explicit values that win over the computed ones, by section C(uwsgi), C(celery), C(nginx),
+        C(rabbitmq) and output key, for example C(overrides={'uwsgi': {'processes': 7}}). Values derived
         from an overridden one (threads, listen, cheaper, reload_on_rss, the budget) follow it."
       - Overridden uWSGI processes or threads are not capped by memory or the database; the
         budget then reports C(limited_by=override) and a negative C(spare_mb) if they do not fit.
@@ -188,7 +188,7 @@ _value:
     rabbitmq:
       description:
         - C(reserve_mb), the memory kept for RabbitMQ (null when it is not on the host), and
-          C(vm_memory_high_watermark_mb), half of it.
+          C(vm_memory_high_watermark_mb), half of it (or the override).
       type: dict
     budget:
       description:
@@ -257,6 +257,7 @@ OVERRIDE_KEYS = {
                "max_memory_per_child"),
     "nginx": ("worker_processes", "worker_connections", "worker_rlimit_nofile",
               "uwsgi_read_timeout"),
+    "rabbitmq": ("vm_memory_high_watermark_mb",),
 }
 
 
@@ -616,7 +617,8 @@ def plan_workers(vcpus, memory_mb, profile="mixed", wait_ratio=None, worker_rss_
         db_cap = None if db_max is None else db_max - headroom - (1 if web else 0)
         concurrency, celery_mb, child_mb, celery_limited_by = _size_celery(
             celery_pool, celery_vcpus, celery_profile, cap_mb, task_rss_mb, thread_rss_mb, over["celery"], db_cap)
-        if web and left_mb - celery_mb < one_worker_mb:
+        # An overridden concurrency is not capped: the budget shows what it leaves (spare_mb).
+        if web and celery_limited_by != "override" and left_mb - celery_mb < one_worker_mb:
             _fail("memory_mb", f"{memory_mb} MB leaves {left_mb - celery_mb} MB after the OS reserve, "
                                f"co-located services and Celery ({celery_mb} MB); one uWSGI worker needs "
                                f"{one_worker_mb} MB (its recycling limit)")
@@ -658,6 +660,10 @@ def plan_workers(vcpus, memory_mb, profile="mixed", wait_ratio=None, worker_rss_
         "vm_memory_high_watermark_mb": (None if rabbitmq_mb is None
                                         else int(rabbitmq_mb * RABBITMQ_WATERMARK_SHARE)),
     }
+    if "vm_memory_high_watermark_mb" in over["rabbitmq"]:
+        rabbitmq["vm_memory_high_watermark_mb"] = _number(
+            "overrides.rabbitmq.vm_memory_high_watermark_mb", over["rabbitmq"]["vm_memory_high_watermark_mb"],
+            minimum=64, integer=True)
 
     budget = {
         "total_mb": memory_mb,

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.integration
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
-HEADER = re.compile(r"host\s+vCPUs\s+memory MB\s+uWSGI p x t\s+Celery\s+nginx\s+DB\s+limited by")
+HEADER = re.compile(r"host\s+runs\s+vCPUs\s+memory MB\s+uWSGI p x t\s+rss MB\s+Celery\s+nginx\s+timeout\s+"
+                    r"RabbitMQ\s+DB\s+W/C\s+limited by")
 
 
 def run_plan(tmp_path, *args):
@@ -33,44 +34,73 @@ def run_plan(tmp_path, *args):
                           check=False)
 
 
+def run_fleet(tmp_path, inventory_text, *args):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  vars:\n    ansible_connection: local\n"
+                         f"    ansible_python_interpreter: {sys.executable}\n" + inventory_text)
+    result = run_plan(tmp_path, "-i", str(inventory), *args)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    return out
+
+
 def test_plan_prints_the_table_and_changes_nothing(tmp_path):
     result = run_plan(tmp_path)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     assert HEADER.search(out), out
-    assert re.search(r"localhost\s+\d+\s+\d+\s+\d+ x \d+\s+0\s+\d+\s+-\s+\w+", out), out
+    # A host in no group is planned as a web host: uWSGI and nginx, no Celery, no cap.
+    assert re.search(r"localhost\s+-\s+\d+\s+\d+\s+\d+ x \d+\s+\d+\s+-\s+\d+\s+35s\s+-\s+-\s+1\s+\w+", out), out
     assert re.search(r"localhost\s*:\s*ok=\d+\s+changed=0\s", out), out
 
 
-def test_plan_takes_its_inputs_from_host_vars(tmp_path):
-    result = run_plan(tmp_path, "-e", '{"webstack_celery": true, '
-                                      '"webstack_worker_overrides": {"uwsgi": {"processes": 7}}}')
+def test_the_roles_explicit_settings_are_in_the_plan_and_what_follows_them_follows(tmp_path):
+    result = run_plan(tmp_path, "-e", '{"uwsgi_processes": 7, "uwsgi_harakiri": 120}')
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
-    assert re.search(r"localhost\s+\d+\s+\d+\s+7 x \d+\s+[1-9]\d*\s+\d+\s+-\s+override", out), out
+    # nginx waits for uWSGI's harakiri and a margin.
+    assert re.search(r"localhost\s+-\s+\d+\s+\d+\s+7 x \d+\s+\d+\s+-\s+\d+\s+125s\s+.*override", out), out
+
+
+def test_each_host_is_planned_for_what_its_groups_run(tmp_path):
+    """web1 runs uWSGI and Celery (half the vCPUs each), worker1 Celery on every vCPU, broker1
+    keeps its memory for RabbitMQ (the watermark half of it), lb1 nginx only; all from this
+    machine's facts."""
+    out = run_fleet(tmp_path,
+                    "    webstack_reserved_mb: 400\n"
+                    "    uwsgi_harakiri: 50\n"
+                    "  children:\n"
+                    "    web: {hosts: {web1: }}\n"
+                    "    worker: {hosts: {web1: , worker1: }}\n"
+                    "    broker: {hosts: {broker1: }}\n"
+                    "    lb: {hosts: {lb1: }}\n")
+    web = re.search(r"web1\s+web,worker\s+(\d+)\s+(\d+)\s+\d+ x \d+\s+\d+\s+(\d+)\s+\d+\s+55s\s+-\s+-", out)
+    assert web, out
+    vcpus, memory_mb, shared_celery = (int(g) for g in web.groups())
+    worker = re.search(r"worker1\s+worker\s+\d+\s+\d+\s+-\s+-\s+(\d+)\s+\d+\s+55s\s+-\s+-", out)
+    assert worker, out
+    assert int(worker.group(1)) == min(vcpus, 64) > shared_celery or vcpus == 1
+    assert re.search(rf"broker1\s+broker\s+\d+\s+\d+\s+-\s+-\s+-\s+\d+\s+55s\s+{(memory_mb - 400) // 2}\s+-", out), out
+    assert re.search(r"lb1\s+lb\s+\d+\s+\d+\s+-\s+-\s+-\s+\d+\s+55s\s+-\s+-", out), out
 
 
 def test_plan_gives_each_app_host_its_share_of_the_database(tmp_path):
-    """With a db group, the DB column and the uWSGI cap come from the primary's connections:
-    max_connections 50 minus 3 reserved for superusers, shared by web1 (uWSGI) and web1 again
-    plus worker1 (Celery): 47 // 3 = 15 each."""
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text(
-        "all:\n  vars:\n    ansible_connection: local\n"
-        f"    ansible_python_interpreter: {sys.executable}\n"
-        "    webstack_private_address: 127.0.0.1\n"
-        "    postgresql_apps: [{name: demo, password: plan-test-only-pw-1}]\n"
-        "    postgresql_settings: {max_connections: 50}\n"
-        "    webstack_profile: io\n"
-        "  children:\n"
-        "    web: {hosts: {web1: }}\n"
-        "    worker: {hosts: {web1: , worker1: }}\n"
-        "    db: {hosts: {db1: }}\n")
-    result = run_plan(tmp_path, "-i", str(inventory))
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out
-    row = re.search(r"web1\s+\d+\s+\d+\s+(\d+) x (\d+)\s+\d+\s+\d+\s+15\s+\w+", out)
+    """With a db group, each app host may open its share of the primary's connections:
+    max_connections 50 minus 3 reserved for superusers, in 3 shares (web1's uWSGI, web1's and
+    worker1's Celery) of 15. web1 holds two."""
+    out = run_fleet(tmp_path,
+                    "    webstack_private_address: 127.0.0.1\n"
+                    "    postgresql_apps: [{name: demo, password: plan-test-only-pw-1}]\n"
+                    "    postgresql_settings: {max_connections: 50}\n"
+                    "    uwsgi_worker_profile: io\n"
+                    "  children:\n"
+                    "    web: {hosts: {web1: }}\n"
+                    "    worker: {hosts: {web1: , worker1: }}\n"
+                    "    db: {hosts: {db1: }}\n", "-v")
+    row = re.search(r"web1\s+web,worker\s+\d+\s+\d+\s+(\d+) x (\d+)\s+\d+\s+(\d+)\s+\d+\s+\d+s\s+-\s+30\s", out)
     assert row, out
-    assert int(row.group(1)) * int(row.group(2)) <= 15
-    assert re.search(r"db1\s+\d+\s+\d+\s+\d+ x \d+\s+\d+\s+\d+\s+-\s+", out), out
+    processes, threads, celery = (int(g) for g in row.groups())
+    assert processes * threads + celery <= 30 - 3
+    assert re.search(r"worker1\s+worker\s+.*\s15\s", out), out
+    assert re.search(r"db1\s+db\s+\d+\s+\d+\s+-\s+-\s+-\s+\d+\s+\d+s\s+-\s+-\s", out), out
     assert "plan-test-only-pw-1" not in out

@@ -168,9 +168,19 @@ def every_case(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("preflight")
     hosts = {_host(i): override for i, (override, _ignored) in enumerate(CASES.values())}
     hosts["good"] = {}
+    hosts["extras"] = EXTRAS
     inventory = _inventory(tmp_path, hosts, {"django_app_release_archive": _archive(tmp_path / "good.tar.gz")})
     result = _run(_preflight_copy(tmp_path), inventory)
     return result.stdout + result.stderr
+
+
+# One more uWSGI app and nginx site beside the app's own, as group_vars would add them.
+EXTRAS = {
+    "uwsgi_extra_apps": [{"name": "admin", "venv": "/srv/admin/venv", "chdir": "/srv/admin",
+                          "module": "admin.wsgi:application"}],
+    "nginx_extra_sites": [{"name": "admin", "server_names": ["admin.localhost"],
+                           "upstream": {"servers": ["unix:/run/uwsgi/admin/uwsgi.sock"]}}],
+}
 
 
 def _failure_of(out, host):
@@ -196,6 +206,13 @@ def test_hostile_value_is_refused_naming_the_variable(every_case, index, case):
 def test_good_values_pass_and_nothing_changes(every_case):
     assert re.search(r"^good\s*: ok=\d+\s+changed=0 +unreachable=0 +failed=0", every_case, re.M), every_case[-3000:]
     assert not os.path.exists("/tmp/pwned")
+
+
+def test_one_extra_app_and_site_are_added_once(every_case):
+    """The plays hand the roles the app's own app and site; the roles add the extra ones, so an
+    extra app or site is never added twice (which would refuse its name as already used)."""
+    assert re.search(r"^extras\s*: ok=\d+\s+changed=0 +unreachable=0 +failed=0", every_case, re.M), \
+        _failure_of(every_case, "extras") or every_case[-3000:]
 
 
 def test_secrets_are_not_printed(every_case):

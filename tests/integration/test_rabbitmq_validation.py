@@ -34,6 +34,8 @@ CASES = {
                                                {"name": "a", "password": SECRET}]},
                             r"rabbitmq_apps: names and users must be unique"),
     "port 70000": ({"rabbitmq_port": 70000}, r"rabbitmq_port: 70000 is out of range 1-65535"),
+    "watermark 10 MB": ({"rabbitmq_vm_memory_high_watermark_mb": 10},
+                        r"rabbitmq_vm_memory_high_watermark_mb a whole number of MB, at least 64 \(got 10\)"),
     "management port 0": ({"rabbitmq_management_port": 0},
                           r"rabbitmq_management_port: 0 is out of range 1-65535"),
     "apps not a list": ({"rabbitmq_apps": {"name": "demo"}}, r"rabbitmq_apps.*(list|dict)"),

@@ -41,6 +41,12 @@ def test_service_is_running_and_enabled(host):
     assert service.is_enabled
 
 
+def test_running_node_blocks_publishers_at_the_planned_watermark(host):
+    limit = ctl(host, "eval", "vm_memory_monitor:get_memory_limit().")
+    assert limit.rc == 0, limit.stderr
+    assert int(limit.stdout.strip()) == 512 * 1024 * 1024
+
+
 def test_node_answers_check_running(host):
     assert host.run("rabbitmq-diagnostics -q check_running").rc == 0
 

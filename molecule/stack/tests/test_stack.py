@@ -151,6 +151,40 @@ def test_celery_round_trip_from_a_web_host():
     assert "roundtrip ok 5" in result.stdout
 
 
+def printed_plans():
+    """Each host's plan as playbooks/plan.yml prints it (its whole plan, at -v, as JSON)."""
+    rc, out = playbook(os.path.join(PLAYBOOKS, "plan.yml"), "-v", timeout=600, ANSIBLE_FORKS="8",
+                       ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
+    assert rc == 0, out
+    report, _end = json.JSONDecoder().raw_decode(out[out.index("{"):])
+    tasks = [task for play in report["plays"] for task in play["tasks"]]
+    whole = next(t for t in tasks if t["task"]["name"] == "Print this host's whole plan")
+    return {name: result["webstack_plan"] for name, result in whole["hosts"].items()}
+
+
+def test_every_host_runs_the_plan_that_plan_yml_prints():
+    plans = printed_plans()
+    for name in WEB:
+        web = other(name)
+        workers = [p for p in web.process.filter(comm="uwsgi", user="demo") if p.ppid != 1]
+        assert len(workers) == plans[name]["uwsgi"]["processes"], name
+        site = web.file("/etc/nginx/sites-available/demo.conf").content_string
+        assert f"uwsgi_read_timeout {plans[name]['nginx']['uwsgi_read_timeout']}s;" in site
+    # The worker host runs no uWSGI: Celery gets every vCPU.
+    worker, plan = other("webstack-stack-worker"), plans["webstack-stack-worker"]
+    assert plan["uwsgi"]["enabled"] is False and plan["budget"]["celery_vcpus"] == plan["budget"]["vcpus"]
+    main = worker.check_output("systemctl show -p MainPID --value celery-demo-worker.service").strip()
+    assert len(list(worker.process.filter(ppid=int(main)))) == plan["celery"]["concurrency"]
+    # Each broker blocks publishers at half the memory its plan keeps for RabbitMQ.
+    for name in BROKERS:
+        watermark = plans[name]["rabbitmq"]["vm_memory_high_watermark_mb"]
+        limit = other(name).check_output("rabbitmqctl -q eval 'vm_memory_monitor:get_memory_limit().'")
+        assert int(limit.strip()) == watermark * 1024 * 1024, name
+    # The database caps what each app host may open: its share of the primary's connections.
+    assert plans["webstack-stack-web1"]["budget"]["db_connections_allowed"] is not None
+    assert plans["webstack-stack-worker"]["budget"]["db_connections"] <= plans["webstack-stack-worker"]["budget"]["db_max_connections"]
+
+
 def test_rolling_deploy_under_load_fails_no_request(lb):
     with Load(lb) as load:
         rc, out = fleet_playbook("deploy.yml", "-e", "demo_release=2.0.0")

@@ -369,6 +369,20 @@ def test_a_broker_only_host_keeps_the_rest_of_its_memory_for_rabbitmq():
     assert plan["uwsgi"]["processes"] == plan["celery"]["concurrency"] == 0
 
 
+def test_rabbitmq_watermark_can_be_overridden_but_not_below_64_mb():
+    plan = worker_counts(SMALL, colocated=["rabbitmq"], overrides={"rabbitmq": {"vm_memory_high_watermark_mb": 300}})
+    assert plan["rabbitmq"]["vm_memory_high_watermark_mb"] == 300
+    with pytest.raises(AnsibleFilterError, match=r"overrides\.rabbitmq\.vm_memory_high_watermark_mb"):
+        worker_counts(SMALL, overrides={"rabbitmq": {"vm_memory_high_watermark_mb": 10}})
+
+
+def test_an_overridden_celery_concurrency_is_not_capped_and_the_budget_says_so():
+    plan = worker_counts(SMALL, celery=True, overrides={"celery": {"concurrency": 100}})
+    assert plan["celery"]["concurrency"] == 100
+    assert plan["budget"]["celery_limited_by"] == "override"
+    assert plan["budget"]["spare_mb"] < 0
+
+
 def test_no_rabbitmq_no_watermark():
     assert worker_counts(SMALL)["rabbitmq"] == {"reserve_mb": None, "vm_memory_high_watermark_mb": None}
 
