@@ -1,15 +1,18 @@
 """Behaviour of the uwsgi role behind nginx in a real systemd container."""
 
 import json
+import os
 import re
 import time
 
-from conftest import curl
+from conftest import curl, playbook
 
 SERVICE = "uwsgi-hello"
 SOCKET = "/run/uwsgi/hello/uwsgi.sock"
 STATS = "/run/uwsgi/hello/stats.sock"
 INI = "/etc/uwsgi/hello.ini"
+ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))))
 
 
 def stats(host):
@@ -202,6 +205,29 @@ def test_passive_measurement_records_wc_from_ordinary_requests(host):
     finally:
         # The scenario's later steps size from the profile, not from this measurement.
         host.run(f"rm -f {FACT} {STATE}")
+
+
+def test_calibrate_passive_measures_live_traffic(host):
+    host.run(f"rm -f {FACT}")
+    # Ordinary requests all along the run (at most 8000, at most 60 s), none sent by the playbook.
+    host.run("nohup sh -c 'echo $$ > /root/traffic.pid; exec timeout 60 curl -s "
+             "\"http://127.0.0.1/?sleep=5&n=[1-8000]\"' >/dev/null 2>&1 &")
+    try:
+        rc, out = playbook(os.path.join(ROOT, "playbooks", "calibrate.yml"), "-e", "webstack_web_hosts=all",
+                           "-e", "webstack_calibrate_service=uwsgi-hello.service", "-e", "webstack_calibrate_window=5",
+                           "-e", "webstack_calibrate_min_requests=300")
+        host.run("kill $(cat /root/traffic.pid)")
+        assert rc == 0, out
+        flat = " ".join(out.split())
+        assert "Measuring uwsgi-hello.service from its live traffic for 5 s (no load is sent; at least 300 requests, " \
+               "stats /run/uwsgi/hello/stats.sock)" in flat, out
+        assert re.search(r"W/C [\d.]+: C [\d.]+ ms, W [\d.]+ ms, [\d.]+ req/s \(\d+ requests of live traffic in "
+                         r"[\d.]+ s, passive\) uwsgi-hello.service'", flat), out
+        fact = json.loads(host.file(FACT).content_string)
+        assert fact["method"] == "passive" and fact["requests"] >= 300, fact
+        assert 4.0 < fact["wait_ms"] < 20 and fact["wait_ratio"] > 0, fact
+    finally:
+        host.run(f"rm -f {FACT}")
 
 
 def test_killed_master_is_restarted_by_systemd(host):
