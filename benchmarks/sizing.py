@@ -5,7 +5,7 @@ Run by `scripts/bench.sh sizing` on a container with the demo stack. Steps:
 1. Stop the Celery units (the web tier is measured alone) and install wrk in the container
    for the calibration.
 2. Calibrate: with uWSGI at CALIBRATION (enough slots that the CPU, not the slots, limits),
-   run playbooks/calibrate.yml for /cpu and for /io and read the recorded W/C.
+   run playbooks/calibrate.yml in its active mode for /cpu and for /io and read the recorded W/C.
 3. Configurations: the processes x threads grid of the mode, the worker_counts plans (by
    profile, the default `mixed`, and with each view's measured W/C, for a web-only host of
    these vCPUs and memory) and the common static defaults (2 x vCPU + 1 and vCPU + 1
@@ -103,6 +103,7 @@ def calibrate(args, container, ip, settings):
     for view, spec in VIEWS.items():
         seconds, rc, output = playbook(
             args, "calibrate.yml",
+            "-e", "webstack_calibrate_mode=active",
             "-e", f"webstack_calibrate_path={view}",
             "-e", f"webstack_calibrate_duration={settings['calibration_seconds']}",
             "-e", f"webstack_calibrate_concurrency={spec['connections']}")

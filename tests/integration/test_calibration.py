@@ -1,10 +1,16 @@
-"""playbooks/calibrate.yml parses and refuses bad input before it loads or changes anything; the
-uwsgi role sizes from a recorded calibration unless uwsgi_worker_wait_ratio says otherwise."""
+"""playbooks/calibrate.yml parses and refuses bad input before it loads or changes anything,
+measures from live traffic (passive, the default) or under load (active) in check mode without
+recording; the uwsgi role sizes from a recorded calibration unless uwsgi_worker_wait_ratio says
+otherwise."""
 
+import contextlib
 import json
 import os
 import re
+import socket
 import subprocess
+import sys
+import threading
 
 import pytest
 
@@ -15,6 +21,8 @@ pytestmark = pytest.mark.integration
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "calibrate.yml")
 NOT_REACHED = ("Measure the wait/compute ratio", "Create the local facts directory", "Record the measurement")
+PROGRAM = os.path.join(ROOT, "roles", "uwsgi", "files", "usr", "local", "libexec", "webstack", "uwsgi-load-measure")
+FACT = "/etc/ansible/facts.d/webstack_calibration.fact"
 
 
 def run_calibrate(tmp_path, *args, **env):
@@ -41,6 +49,16 @@ CASES = {
     "not an http URL": ({"webstack_calibrate_url": "127.0.0.1/io"},
                         r"webstack_calibrate_url: 127.0.0.1/io must be an http:// or https:// URL"),
     "no app name": ({}, r"webstack_calibrate_service: no uWSGI unit to measure; set it, or django_app_name"),
+    "unknown mode": ({"webstack_calibrate_mode": "load"}, r"webstack_calibrate_mode: load is not one of passive, active"),
+    "zero window": ({"webstack_calibrate_window": 0}, r"webstack_calibrate_window: 0 must be a whole number of seconds, 1-86400"),
+    "window over a day": ({"webstack_calibrate_window": 86401}, r"webstack_calibrate_window: 86401 must be"),
+    "fractional window": ({"webstack_calibrate_window": "1.5"}, r"webstack_calibrate_window: 1.5 must be"),
+    "zero minimum": ({"webstack_calibrate_min_requests": 0}, r"webstack_calibrate_min_requests: 0 must be a whole number"),
+    "relative stats socket": ({"webstack_calibrate_stats": "run/uwsgi/demo/stats.sock"},
+                              r"webstack_calibrate_stats: run/uwsgi/demo/stats.sock must be an absolute path"),
+    "stats socket with a space": ({"webstack_calibrate_stats": "/run/a b.sock"}, r"webstack_calibrate_stats: /run/a b.sock must be"),
+    "unit the measurement cannot name": ({"webstack_calibrate_service": "uwsgi-a b.service"},
+                                         r"webstack_calibrate_service: uwsgi-a b.service is not a unit name"),
 }
 
 
@@ -67,7 +85,8 @@ def test_check_run_measures_and_records_nothing(tmp_path):
         (tmp_path / "bin" / "systemctl").write_text("#!/bin/sh\necho %d\n" % pid)
         (tmp_path / "bin" / "systemctl").chmod(0o755)
         result = run_calibrate(
-            tmp_path, "-e", json.dumps({"django_app_name": "demo", "webstack_calibrate_url": "http://127.0.0.1:%d/io" % port,
+            tmp_path, "-e", json.dumps({"django_app_name": "demo", "webstack_calibrate_mode": "active",
+                                        "webstack_calibrate_url": "http://127.0.0.1:%d/io" % port,
                                         "webstack_calibrate_duration": 2, "webstack_calibrate_warmup": 0,
                                         "webstack_calibrate_concurrency": 8}),
             PATH=os.pathsep.join([str(tmp_path / "bin"), BIN, os.environ["PATH"]]))
@@ -77,6 +96,86 @@ def test_check_run_measures_and_records_nothing(tmp_path):
                      r"8 clients x 2 s, (wrk|python)\) http://127.0.0.1:%d/io" % port, " ".join(out.split())), out
     assert re.search(r"TASK \[Record the measurement as a local fact\] \*+\nchanged: \[localhost\]", out), out
     assert os.path.exists(fact) == existed
+
+
+@contextlib.contextmanager
+def uwsgi_stand_in(tmp_path, per_sample=1000):
+    """A uWSGI stand-in: a busy process (the unit's MainPID, its CPU time counted through /proc), a
+    systemctl on PATH naming it, and a stats socket whose counters grow by `per_sample` requests
+    (10 ms each in uWSGI) at every read. Yields (the stats socket, the environment for the run)."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: sum(range(1000))"])
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "systemctl").write_text("#!/bin/sh\nprintf 'MainPID=%d\\nControlGroup=\\n'\n" % busy.pid)
+    (tmp_path / "bin" / "systemctl").chmod(0o755)
+    path = str(tmp_path / "stats.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(4)
+    served = [0]
+
+    def serve():
+        while True:
+            try:
+                conn, _ignored = server.accept()
+            except OSError:
+                return
+            served[0] += 1
+            requests = served[0] * per_sample
+            doc = {"pid": busy.pid, "workers": [{"id": 1, "pid": busy.pid, "requests": requests,
+                                                 "running_time": requests * 10000}]}
+            conn.sendall(json.dumps(doc).encode())
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield path, {"PATH": os.pathsep.join([str(tmp_path / "bin"), BIN, os.environ["PATH"]])}
+    finally:
+        server.close()
+        busy.terminate()
+        busy.wait(10)
+
+
+def passive_vars(stats, **more):
+    return json.dumps(dict({"django_app_name": "demo", "webstack_calibrate_window": 2, "webstack_calibrate_stats": stats,
+                            "__webstack_calibrate_program": PROGRAM}, **more))
+
+
+def test_passive_check_run_measures_live_traffic_and_records_nothing(tmp_path):
+    existed = os.path.exists(FACT)
+    with uwsgi_stand_in(tmp_path) as (stats, env):
+        result = run_calibrate(tmp_path, "-e", passive_vars(stats), **env)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    flat = " ".join(out.split())
+    assert "Measuring uwsgi-demo.service from its live traffic for 2 s (no load is sent; at least 500 requests, " \
+           "stats %s)" % stats in flat, out
+    # 1000 requests of 10 ms each in uWSGI; C is the busy process's CPU time per request.
+    match = re.search(r"W/C ([\d.]+): C ([\d.]+) ms, W ([\d.]+) ms, ([\d.]+) req/s \(1000 requests of live traffic in "
+                      r"([\d.]+) s, passive\) uwsgi-demo.service", flat)
+    assert match, out
+    compute, wait = float(match.group(2)), float(match.group(3))
+    assert 0 < compute < 10 and abs(compute + wait - 10) < 0.01, out
+    assert 1.5 < float(match.group(5)) < 10, out
+    assert re.search(r"TASK \[Measure the wait/compute ratio under load\] \*+\nskipping: \[localhost\]", out), out
+    assert re.search(r"TASK \[Record the measurement as a local fact\] \*+\nchanged: \[localhost\]", out), out
+    assert os.path.exists(FACT) == existed
+
+
+def test_passive_window_with_too_few_requests_records_nothing(tmp_path):
+    with uwsgi_stand_in(tmp_path, per_sample=20) as (stats, env):
+        result = run_calibrate(tmp_path, "-e", passive_vars(stats), **env)
+    assert_failed_before_any_change(
+        result, r"nothing recorded, the last result stays: demo: window refused: 20 requests in 2 s, at least 500 are needed",
+        "Create the local facts directory", "Record the measurement")
+
+
+def test_passive_mode_needs_the_program_the_uwsgi_role_installs(tmp_path):
+    result = run_calibrate(tmp_path, "-e", passive_vars("/run/uwsgi/demo/stats.sock",
+                                                        __webstack_calibrate_program=str(tmp_path / "missing")))
+    assert_failed_before_any_change(
+        result, r"missing is missing: converge the web hosts with this collection's uwsgi role first",
+        "Measure the wait/compute ratio from live traffic", "Record the measurement")
 
 
 # The uwsgi role's plan, from local facts read out of a directory of the test (the role finds

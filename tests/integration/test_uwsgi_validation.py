@@ -40,6 +40,12 @@ CASES = {
     "unknown profile": ({"uwsgi_worker_profile": "turbo"}, r"uwsgi_worker_profile"),
     "negative wait ratio": ({"uwsgi_worker_wait_ratio": -1}, r"uwsgi_worker_wait_ratio must be 0-1000 \(got -1\)"),
     "wait ratio not a number": ({"uwsgi_worker_wait_ratio": "slow"}, r"uwsgi_worker_wait_ratio"),
+    "measurement every 10 s": ({"uwsgi_load_measure_interval": 10},
+                               r"uwsgi_load_measure_interval 60-604800 \(got 10\)"),
+    "measurement interval not a number": ({"uwsgi_load_measure_interval": "hourly"}, r"uwsgi_load_measure_interval"),
+    "no minimum of requests": ({"uwsgi_load_measure_min_requests": 0},
+                               r"uwsgi_load_measure_min_requests 1-1000000000 \(got 0\)"),
+    "measurement switch not a boolean": ({"uwsgi_load_measure": "sometimes"}, r"uwsgi_load_measure"),
 }
 
 

@@ -1,15 +1,18 @@
 """Behaviour of the uwsgi role behind nginx in a real systemd container."""
 
 import json
+import os
 import re
 import time
 
-from conftest import curl
+from conftest import curl, playbook
 
 SERVICE = "uwsgi-hello"
 SOCKET = "/run/uwsgi/hello/uwsgi.sock"
 STATS = "/run/uwsgi/hello/stats.sock"
 INI = "/etc/uwsgi/hello.ini"
+ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))))
 
 
 def stats(host):
@@ -140,6 +143,91 @@ def test_reload_after_a_release_switch_serves_the_new_code(host):
     finally:
         host.run("ln -sfn releases/1 /srv/hello/current.new && mv -T /srv/hello/current.new /srv/hello/current")
         host.run(f"systemctl reload {SERVICE}")
+
+
+MEASURE = "webstack-uwsgi-measure"
+FACT = "/etc/ansible/facts.d/webstack_calibration.fact"
+STATE = "/var/lib/webstack/uwsgi-load-measure.json"
+
+
+def requests_through_nginx(host, count, query=""):
+    """`count` ordinary GET requests through nginx, one after the other (one curl, keep-alive)."""
+    cmd = host.run(f"curl -sS --fail 'http://127.0.0.1/?{query}n=[1-{count}]' > /dev/null")
+    assert cmd.rc == 0, cmd.stderr
+
+
+def measure(host):
+    """One run of the timer's service (oneshot: systemctl returns when it is done); its log."""
+    since = host.check_output("date +%s.%N")
+    cmd = host.run(f"systemctl start {MEASURE}.service")
+    log = host.check_output(f"journalctl -u {MEASURE}.service --since @{since} --no-pager -o cat")
+    assert cmd.rc == 0, cmd.stderr + log
+    return log
+
+
+def test_measurement_timer_is_enabled_and_has_recorded_nothing_by_itself(host):
+    timer = host.service(f"{MEASURE}.timer")
+    assert timer.is_enabled
+    assert timer.is_running
+    # An hour after it started, then hourly: a result needs two runs, so none during the scenario.
+    timers = host.check_output(f"systemctl show -p TimersMonotonic --value {MEASURE}.timer")
+    assert "OnActiveUSec=1h " in timers and "OnUnitActiveUSec=1h " in timers, timers
+    assert not host.file(FACT).exists
+
+
+def test_passive_measurement_records_wc_from_ordinary_requests(host):
+    host.run(f"rm -f {FACT} {STATE}")
+    try:
+        assert "hello: window started" in measure(host)
+        assert host.file(STATE).exists
+        requests_through_nginx(host, 10)
+        assert "hello: 10 requests in" in measure(host)
+        assert not host.file(FACT).exists, "recorded from 10 requests"
+        # The same window goes on: 600 more, to a view that waits 5 ms on each.
+        requests_through_nginx(host, 600, "sleep=5&")
+        log = measure(host)
+        assert "hello: W/C " in log, log
+        fact = json.loads(host.file(FACT).content_string)
+        assert fact["method"] == "passive"
+        assert fact["requests"] == 610, fact
+        assert fact["service"] == "uwsgi-hello.service"
+        assert fact["wait_ratio"] >= 0 and fact["compute_ms"] > 0
+        assert 4.0 < fact["wait_ms"] < 20, fact
+        assert fact["window_s"] > 0 and fact["apps"]["hello"]["requests"] == 610
+        local = host.ansible("setup", "gather_subset=!all,!min,local")["ansible_facts"]["ansible_local"]
+        assert local["webstack_calibration"]["wait_ratio"] == fact["wait_ratio"]
+        # A window over which uWSGI restarted is refused and the result stays.
+        assert host.run(f"systemctl restart {SERVICE}").rc == 0
+        wait_serving(host)
+        requests_through_nginx(host, 600)
+        assert "hello: window refused, the last result is kept: uWSGI restarted" in measure(host)
+        assert json.loads(host.file(FACT).content_string) == fact
+    finally:
+        # The scenario's later steps size from the profile, not from this measurement.
+        host.run(f"rm -f {FACT} {STATE}")
+
+
+def test_calibrate_passive_measures_live_traffic(host):
+    host.run(f"rm -f {FACT}")
+    # Ordinary requests all along the run (at most 8000, at most 60 s), none sent by the playbook.
+    host.run("nohup sh -c 'echo $$ > /root/traffic.pid; exec timeout 60 curl -s "
+             "\"http://127.0.0.1/?sleep=5&n=[1-8000]\"' >/dev/null 2>&1 &")
+    try:
+        rc, out = playbook(os.path.join(ROOT, "playbooks", "calibrate.yml"), "-e", "webstack_web_hosts=all",
+                           "-e", "webstack_calibrate_service=uwsgi-hello.service", "-e", "webstack_calibrate_window=5",
+                           "-e", "webstack_calibrate_min_requests=300")
+        host.run("kill $(cat /root/traffic.pid)")
+        assert rc == 0, out
+        flat = " ".join(out.split())
+        assert "Measuring uwsgi-hello.service from its live traffic for 5 s (no load is sent; at least 300 requests, " \
+               "stats /run/uwsgi/hello/stats.sock)" in flat, out
+        assert re.search(r"W/C [\d.]+: C [\d.]+ ms, W [\d.]+ ms, [\d.]+ req/s \(\d+ requests of live traffic in "
+                         r"[\d.]+ s, passive\) uwsgi-hello.service'", flat), out
+        fact = json.loads(host.file(FACT).content_string)
+        assert fact["method"] == "passive" and fact["requests"] >= 300, fact
+        assert 4.0 < fact["wait_ms"] < 20 and fact["wait_ratio"] > 0, fact
+    finally:
+        host.run(f"rm -f {FACT}")
 
 
 def test_killed_master_is_restarted_by_systemd(host):
