@@ -31,11 +31,14 @@ up() {
   start_systemd_container "$NAME" -p "127.0.0.1:$PORT:80"
   log "deploying with playbooks/site.yml"
   ansible-playbook -i inventories/demo playbooks/site.yml -e "@$STATE/secrets.yml"
-  local healthz static celery failed=0
+  local healthz static celery plan failed=0
   healthz="$(curl -sS --max-time 10 "http://127.0.0.1:$PORT/healthz" 2>&1)" || failed=1
   static="$(curl -sS -o /dev/null -w '%{http_code} %{content_type}' \
     "http://127.0.0.1:$PORT/static/demo/site.css" 2>&1)" || failed=1
   celery="$(docker exec "$NAME" /srv/demo/bin/manage celery_roundtrip --timeout 60 2>&1)" || failed=1
+  # What the host runs, setting by setting, against what playbooks/plan.yml prints for it.
+  plan="$(python3 scripts/plan_check.py --inventory inventories/demo --host "$NAME" --container "$NAME" \
+    -e "@$STATE/secrets.yml" 2>&1)" || failed=1
   case "$static" in 200\ *) ;; *) failed=1 ;; esac
   echo
   echo "Platform:  $PLATFORM ($(docker exec "$NAME" sh -c '. /etc/os-release && echo "$PRETTY_NAME"'), image $IMAGE)"
@@ -43,6 +46,7 @@ up() {
   printf '/healthz:  %s\n' "$healthz"
   printf 'static:    %s\n' "$static"
   printf 'Celery:    %s\n' "$(tail -n 1 <<<"$celery")"
+  printf 'Plan:      %s\n' "$plan"
   echo "Tear down: make demo-down"
   if [ "$failed" != 0 ]; then
     echo "A check failed (see above)." >&2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -104,3 +105,49 @@ def test_plan_gives_each_app_host_its_share_of_the_database(tmp_path):
     assert re.search(r"worker1\s+worker\s+.*\s15\s", out), out
     assert re.search(r"db1\s+db\s+\d+\s+\d+\s+-\s+-\s+-\s+\d+\s+\d+s\s+-\s+-\s", out), out
     assert "plan-test-only-pw-1" not in out
+
+
+def test_the_load_balancer_waits_as_long_as_the_slowest_web_host(tmp_path):
+    """The lb's proxy_read_timeout is the largest read timeout of the web hosts' plans (each host's
+    nginx waits harakiri + 5 s for uWSGI), not the lb's own plan's."""
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        "all:\n  vars:\n    ansible_connection: local\n"
+        f"    ansible_python_interpreter: {sys.executable}\n    django_app_name: demo\n"
+        "  children:\n    lb:\n      hosts:\n        lb1:\n"
+        "    web:\n      hosts:\n        web1:\n        web2:\n          uwsgi_harakiri: 95\n")
+    play = tmp_path / "play.yml"
+    wiring = os.path.join(ROOT, "playbooks", "vars", "wiring.yml")
+    play.write_text(f"""
+- name: Know the web hosts' worker plans, as lb.yml does
+  hosts: web
+  gather_facts: false
+  vars_files: [{wiring}]
+  tasks:
+    - name: Compute the web host's worker plan
+      ansible.builtin.include_tasks: {os.path.join(ROOT, "playbooks", "tasks", "worker_plan.yml")}
+- name: The load balancer's site
+  hosts: lb
+  gather_facts: false
+  vars_files: [{wiring}]
+  tasks:
+    - name: Show the upstream
+      ansible.builtin.debug:
+        msg: "upstream {{{{ __webstack_lb_sites[0].upstream | to_json }}}}"
+""")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections"),
+               ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / "facts"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    for limit, expected in (("all", 100), ("lb", None)):
+        result = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(inventory), str(play),
+                                 "--limit", limit], cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=300, check=False)
+        out = result.stdout + result.stderr
+        assert result.returncode == 0, out
+        found = re.search(r"upstream (\{.*\})\"", out)
+        assert found, out
+        upstream = json.loads(found.group(1).replace('\\"', '"'))
+        assert upstream["servers"] == ["web1:80", "web2:80"], out
+        # web2's nginx waits 95 + 5 s; with no web plan computed (--limit lb), the role's default.
+        assert upstream.get("read_timeout") == expected, out

@@ -170,6 +170,11 @@ def test_every_host_runs_the_plan_that_plan_yml_prints():
         assert len(workers) == plans[name]["uwsgi"]["processes"], name
         site = web.file("/etc/nginx/sites-available/demo.conf").content_string
         assert f"uwsgi_read_timeout {plans[name]['nginx']['uwsgi_read_timeout']}s;" in site
+    # web2 is given uwsgi_harakiri 45 (molecule.yml): the lb waits as long as its slowest web host.
+    assert plans[WEB[1]]["uwsgi"]["harakiri"] == 45
+    slowest = max(plans[name]["nginx"]["uwsgi_read_timeout"] for name in WEB)
+    lb_site = other("webstack-stack-lb").file("/etc/nginx/sites-available/demo.conf").content_string
+    assert f"proxy_read_timeout {slowest}s;" in lb_site
     # The worker host runs no uWSGI: Celery gets every vCPU.
     worker, plan = other("webstack-stack-worker"), plans["webstack-stack-worker"]
     assert plan["uwsgi"]["enabled"] is False and plan["budget"]["celery_vcpus"] == plan["budget"]["vcpus"]
