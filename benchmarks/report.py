@@ -31,17 +31,78 @@ def sizing_tables(sizing):
     for view, spec in sizing["views"].items():
         rows = [r for r in sizing["summary"] if r["view"] == view]
         best = next(r for r in rows if r["best"])
-        lines += ["", f"`{view}` ({spec['connections']} wrk connections): the sweep's best is "
-                      f"{best['processes']} x {best['threads']} at {best['rps']:.0f} req/s "
-                      f"(p50 {best['p50_ms']} ms, p99 {best['p99_ms']} ms).", "",
-                  "| configuration | processes x threads | req/s | of best | p50 ms | p99 ms | p99 / best's | errors |",
-                  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-        labelled = sorted(((label, r) for r in rows for label in r["labels"]),
-                          key=lambda item: -item[1]["ratio"])
-        for label, r in labelled:
-            lines.append(f"| {label} | {r['processes']} x {r['threads']} | {r['rps']:.0f} | "
-                         f"{r['ratio']:.1%} | {r['p50_ms']} | {r['p99_ms']} | {r['p99_vs_best']} | "
-                         f"{r['errors']} |")
+        lines += [""] + ratio_table(rows, f"`{view}` ({spec['connections']} wrk connections): the sweep's best is "
+                                          f"{best['processes']} x {best['threads']} at {best['rps']:.0f} req/s "
+                                          f"(p50 {best['p50_ms']} ms, p99 {best['p99_ms']} ms).")
+    return lines
+
+
+def ratio_table(rows, best_note):
+    """Each labelled configuration of one view: req/s, its ratio to the best and the tails."""
+    lines = [best_note, "", "| configuration | processes x threads | req/s | of best | p50 ms | p99 ms | "
+             "p99 / best's | errors |" + (" Celery tasks/s |" if any("celery_tasks_per_s" in r for r in rows) else ""),
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |" +
+             (" ---: |" if any("celery_tasks_per_s" in r for r in rows) else "")]
+    labelled = sorted(((label, r) for r in rows for label in r["labels"]), key=lambda item: -item[1]["ratio"])
+    for label, r in labelled:
+        celery = f" {r['celery_tasks_per_s']} |" if "celery_tasks_per_s" in r else ""
+        lines.append(f"| {label} | {r['processes']} x {r['threads']} | {r['rps']:.0f} | "
+                     f"{r['ratio']:.1%} | {r['p50_ms']} | {r['p99_ms']} | {r['p99_vs_best']} | "
+                     f"{r['errors']} |{celery}")
+    return lines
+
+
+def passive_tables(sizing):
+    """The passive path: W/C from live traffic next to the active calibration's, and the resize."""
+    lines = [f"Passive path (`calibrate.yml` passive mode over {sizing.get('passive_window_s')} s of wrk "
+             "traffic, then `web.yml`):", "",
+             "| view | requests in the window | W/C passive | W/C active | C passive (ms) | C active (ms) | "
+             "uWSGI before | after `web.yml` |", "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    for view, result in sizing["passive"].items():
+        fact, active = result["fact"], sizing["calibration"].get(view, {})
+        app = next(iter(fact.get("apps", {}).values()), fact)
+        lines.append(f"| `{view}` | {app.get('requests', fact.get('requests', ''))} | {fact['wait_ratio']} | "
+                     f"{active.get('wait_ratio', '')} | {fact.get('compute_ms', '')} | {active.get('compute_ms', '')} | "
+                     f"{result['before'][0]} x {result['before'][1]} | "
+                     f"{result['deployed'][0]} x {result['deployed'][1]} |")
+    checks = [f"- after `{view}`: " + ("" if result["plan_check"]["rc"] == 0 else "**differs** ") +
+              result["plan_check"]["output"] for view, result in sizing["passive"].items() if "plan_check" in result]
+    if checks:
+        lines += ["", "The host against `plan.yml` after each converge (`scripts/plan_check.py`):", ""] + checks
+    return lines
+
+
+def loaded_tables(sizing):
+    loaded = sizing["loaded"]
+    celery = loaded["celery_plan"]
+    lines = [f"Under a CPU-bound Celery load ({loaded['outstanding']} `burn` tasks in flight, Celery at the "
+             f"plan's concurrency {celery['concurrency']}, {celery['pool']}), over the grid "
+             f"{' x '.join(str(list(v)) for v in loaded['grid'].values())} and the web + worker plans:"]
+    for view, spec in sizing["views"].items():
+        rows = [r for r in loaded["summary"] if r["view"] == view]
+        best = next(r for r in rows if r["best"])
+        lines += [""] + ratio_table(rows, f"`{view}` under load: the sweep's best is {best['processes']} x "
+                                          f"{best['threads']} at {best['rps']:.0f} req/s (p99 {best['p99_ms']} ms, "
+                                          f"Celery {best.get('celery_tasks_per_s')} tasks/s meanwhile).")
+    return lines
+
+
+def celery_tables(celery):
+    env = celery["environment"]
+    lines = [f"Measured {env['measured_at']} on {env['vcpus']} vCPUs, {platform_of(env)}; mode `{celery['mode']}`: "
+             f"{celery['settings']['repetitions']} interleaved repetitions of {celery['settings']['seconds']} s; "
+             f"the demo deploys concurrency {celery['deployed']}."]
+    for kind, spec in celery["kinds"].items():
+        rows = [r for r in celery["summary"] if r["kind"] == kind]
+        best = next(r for r in rows if r["best"])
+        lines += ["", f"`{kind}` tasks ({spec['outstanding']} in flight): the sweep's best is concurrency "
+                      f"{best['concurrency']} at {best['tasks_per_s']} tasks/s (p50 {best['p50_ms']} ms, "
+                      f"p99 {best['p99_ms']} ms).", "",
+                  "| concurrency | plans | tasks/s | of best | p50 ms | p99 ms | p99 / best's | errors |",
+                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in rows:
+            lines.append(f"| {r['concurrency']} | {'; '.join(r['labels'])} | {r['tasks_per_s']} | {r['ratio']:.1%} | "
+                         f"{r['p50_ms']} | {r['p99_ms']} | {r['p99_vs_best']} | {r['errors']} |")
     return lines
 
 
@@ -119,6 +180,13 @@ def main():
     sizing = load(out, "sizing.json")
     if sizing:
         lines += ["## Worker sizing", ""] + sizing_tables(sizing) + [""]
+        if sizing.get("passive"):
+            lines += passive_tables(sizing) + [""]
+        if sizing.get("loaded"):
+            lines += ["## The all-in-one host", ""] + loaded_tables(sizing) + [""]
+    celery = load(out, "celery.json")
+    if celery:
+        lines += ["## Celery concurrency", ""] + celery_tables(celery) + [""]
     provision = load(out, "provision.json")
     if provision:
         lines += ["## Provisioning", ""] + provision_tables(provision) + [""]

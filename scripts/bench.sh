@@ -8,9 +8,11 @@
 #              (ansible.posix.profile_roles / profile_tasks), the tasks run and skipped; then
 #              the same runs over SSH (the container's own sshd, published on the host's
 #              loopback only, a key pair made for the run, an account with sudo)
-#   sizing     W/C calibration (playbooks/calibrate.yml) of /cpu and /io, then the uWSGI
-#              processes x threads sweep with wrk through nginx, against the worker_counts
-#              plans and the common static defaults
+#   sizing     the passive path (live wrk traffic, calibrate.yml's passive measurement, web.yml
+#              resizing), W/C calibration (playbooks/calibrate.yml) of /cpu and /io, then the
+#              uWSGI processes x threads sweep with wrk through nginx, against the worker_counts
+#              plans and the common static defaults; the same under a CPU-bound Celery load (the
+#              all-in-one host); then the Celery concurrency sweep (benchmarks/celery_sweep.py)
 #   fleet      site.yml cold and with no change, and deploy.yml, on a core host (lb, db,
 #              broker, worker) and 1, 2 and 4 web hosts on one docker network (28 minutes on
 #              2 vCPUs; 8 web hosts would add about 20, so they are left to BENCH_FLEET_SIZES)
@@ -210,6 +212,7 @@ case "${1:-all}" in
     fresh_container
     python benchmarks/provision.py "${bench_args[@]}"
     python benchmarks/sizing.py "${bench_args[@]}"
+    python benchmarks/celery_sweep.py "${bench_args[@]}"
     docker rm -f "$NAME" >/dev/null
     provision_ssh
     fleet
@@ -233,6 +236,7 @@ case "${1:-all}" in
       ansible-playbook -i "$STATE/inventory" playbooks/site.yml -e "@$STATE/secrets.yml" >/dev/null
     fi
     python benchmarks/sizing.py "${bench_args[@]}"
+    python benchmarks/celery_sweep.py "${bench_args[@]}"
     python benchmarks/plots.py --out "$OUT"
     python benchmarks/report.py --out "$OUT"
     ;;

@@ -6,8 +6,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import TaskRecord
+from .work import spin
 
 HEARTBEAT_KEY = "heartbeat"
+BURN_DEFAULT_N = 200_000  # ~20 ms of pure Python on a current x86 core
+BURN_MAX_N = 10_000_000
+WAIT_MAX_MS = 5_000
 
 
 @shared_task
@@ -42,3 +46,19 @@ def heartbeat():
             count=F("count") + 1, value=now.isoformat(), updated=now
         )
     return None
+
+
+@shared_task
+def burn(n=BURN_DEFAULT_N):
+    """CPU-bound (benchmarks): spin(n), about 20 ms of CPU by default; returns the finish time."""
+    spin(max(1, min(int(n), BURN_MAX_N)))
+    return time.time()
+
+
+@shared_task
+def wait(ms=50):
+    """IO-bound (benchmarks): `ms` of sleep standing in for a call to another service, then a
+    little CPU; returns the finish time."""
+    time.sleep(max(0, min(float(ms), WAIT_MAX_MS)) / 1000)
+    spin(500)
+    return time.time()

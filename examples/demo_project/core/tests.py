@@ -350,6 +350,15 @@ class TaskTests(TestCase):
         self.assertEqual(tasks.record("d-0", delay=0.01), "d-0")
         self.assertEqual(TaskRecord.objects.get(key="d-0").executions, 1)
 
+    def test_benchmark_tasks_return_their_finish_time(self):
+        before = time.time()
+        self.assertGreaterEqual(tasks.burn(1000), before)
+        self.assertGreaterEqual(tasks.wait.delay(1).get(timeout=5), before)
+        # Bounded whatever they are asked: no 10 s sleep, no endless loop.
+        started = time.monotonic()
+        tasks.wait(10_000_000)
+        self.assertLess(time.monotonic() - started, 6)
+
     def test_heartbeat_upserts(self):
         self.assertEqual(run("heartbeat_count"), "0")
         tasks.heartbeat()
@@ -373,6 +382,31 @@ class CommandTests(TestCase):
             run("enqueue_records", "--prefix", "p", "--count", "-1")
         with self.assertRaises(CommandError):
             call_command("enqueue_records", "--prefix", "p")  # --count required
+
+    def test_celery_load_reports_a_bounded_closed_loop(self):
+        report = json.loads(run("celery_load", "--kind", "io", "--seconds", "0.2", "--outstanding", "3"))
+        self.assertEqual(report["errors"], 0)
+        self.assertGreaterEqual(report["completed"], 3)
+        self.assertLess(report["seconds"], 5)
+        self.assertGreater(report["tasks_per_s"], 0)
+        self.assertLessEqual(report["p50_ms"], report["p99_ms"])
+        cpu = json.loads(run("celery_load", "--kind", "cpu", "--seconds", "0.1", "--outstanding", "1"))
+        self.assertEqual((cpu["kind"], cpu["outstanding"], cpu["errors"]), ("cpu", 1, 0))
+
+    def test_celery_load_counts_failed_tasks_and_rejects_bad_arguments(self):
+        with mock.patch.object(tasks.wait, "apply_async") as send:
+            send.return_value.get.side_effect = TimeoutError("lost")
+            report = json.loads(run("celery_load", "--kind", "io", "--seconds", "0.05", "--outstanding", "2"))
+        self.assertEqual(report["completed"], 0)
+        self.assertGreaterEqual(report["errors"], 2)
+        self.assertIsNone(report["p99_ms"])
+        with mock.patch.object(tasks.burn, "apply_async", side_effect=OSError("broker down")):
+            with self.assertRaisesMessage(CommandError, "celery load failed: OSError: broker down"):
+                run("celery_load", "--kind", "cpu", "--seconds", "1")
+        for bad in (["--seconds", "0"], ["--seconds", "601"], ["--seconds", "1", "--outstanding", "0"],
+                    ["--seconds", "1", "--timeout", "0"]):
+            with self.assertRaises(CommandError):
+                run("celery_load", "--kind", "io", *bad)
 
     def test_celery_roundtrip_eager(self):
         self.assertEqual(run("celery_roundtrip", "--timeout", "5"), "roundtrip ok 5")

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .models import TaskRecord
+from .work import spin
 
 CPU_DEFAULT_N = 25_000  # ~2-3 ms of pure Python on a current x86 core
 CPU_MAX_N = 1_000_000
@@ -22,14 +23,6 @@ RECORD_KEY = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 def _text(body, status=200):
     return HttpResponse(body + "\n", status=status, content_type="text/plain; charset=utf-8")
-
-
-def spin(n):
-    """Deterministic pure-Python busy loop."""
-    acc = 0
-    for i in range(n):
-        acc = (acc * 31 + i * i) % 1_000_003
-    return acc
 
 
 def database_problem():

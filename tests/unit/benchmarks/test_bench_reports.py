@@ -9,6 +9,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
+import celery_sweep  # noqa: E402
 import common  # noqa: E402
 import fleet  # noqa: E402
 import report  # noqa: E402
@@ -49,6 +50,59 @@ def test_configurations_add_the_plans_and_static_defaults_to_the_grid():
     assert "static 2 x vCPU + 1" in configs[(5, 1)]
     assert "static 1 x 1" in configs[(1, 1)]
     assert "plan measured W/C /io" in configs[(4, 38)]
+
+
+def test_passive_and_loaded_configurations_join_the_sweeps():
+    env = {"vcpus": 2, "memory_mb": 16384}
+    calibration = {"/cpu": {"wait_ratio": 0.1}, "/io": {"wait_ratio": 38}}
+    passive = {"/io": {"fact": {"wait_ratio": 36}, "before": [2, 1], "deployed": [2, 19]}}
+    configs, _grid, plans = sizing.configurations(env, sizing.MODES["quick"], calibration, passive)
+    # The web-only plan of the passive W/C, and what web.yml deployed on the web + worker host.
+    assert plans["plan passive W/C /io"] == [4, 19]  # 2 x (1 + 36) slots
+    assert "deployed after passive /io (web + worker)" in configs[(2, 19)]
+    loaded, grid, loaded_plans, celery = sizing.loaded_configurations(env, "quick", calibration, passive)
+    assert grid == {(p, t) for p in (1, 2, 4) for t in (1, 4, 16, 64)}
+    # A web + worker host of 2 vCPUs: uWSGI takes its share, Celery the rest.
+    assert loaded_plans["plan web + worker, measured W/C /io"] == [2, 20]
+    assert celery["enabled"] and celery["concurrency"] == 1
+    assert "deployed after passive /io (web + worker)" in loaded[(2, 19)]
+
+
+def test_loaded_summary_keeps_the_celery_rate_and_the_report_shows_it():
+    configs = {(1, 1): [], (2, 1): ["plan web + worker, profile=mixed"]}
+    runs = [dict(run(view, p, 1, 100 * p, rep=rep), celery={"tasks_per_s": 10.0 * rep + p, "errors": 0})
+            for view in sizing.VIEWS for p in (1, 2) for rep in (0, 1)]
+    summary = sizing.summarise(runs, configs, set(configs))
+    row = next(r for r in summary if r["view"] == "/io" and r["processes"] == 2)
+    assert row["celery_tasks_per_s"] == 7.0 and row["celery_errors"] == 0 and row["best"]
+    text = "\n".join(report.loaded_tables({
+        "views": sizing.VIEWS, "loaded": {"summary": summary, "outstanding": 8, "grid": {"processes": [1, 2]},
+                                          "celery_plan": {"concurrency": 1, "pool": "prefork"}}}))
+    assert "| plan web + worker, profile=mixed | 2 x 1 | 200 | 100.0% | 5.0 | 10.0 | 1.0 | 0 | 7.0 |" in text
+    assert "Celery at the plan's concurrency 1" in text
+
+
+def test_celery_sweep_ratios_against_the_grid_and_the_plans_concurrency():
+    env = {"vcpus": 2, "memory_mb": 8192}
+    plan = celery_sweep.plans(env)
+    assert plan["plan worker only, profile=cpu"] == 2 and plan["plan web + worker, profile=cpu"] == 1
+    configs = celery_sweep.points({"cpu": (1, 2), "io": (1, 8)}, {"plan x": 3})
+    assert configs == {"cpu": {1: [], 2: [], 3: ["plan x"]}, "io": {1: [], 8: [], 3: ["plan x"]}}
+    runs = [{"kind": kind, "concurrency": c, "tasks_per_s": rate, "p50_ms": 10.0, "p99_ms": 20.0 * c,
+             "errors": 0, "repetition": rep}
+            for rep in (0, 1) for kind, c, rate in [("cpu", 1, 50), ("cpu", 2, 90), ("cpu", 3, 200),
+                                                    ("io", 1, 20), ("io", 8, 160), ("io", 3, 60)]]
+    summary = celery_sweep.summarise(runs, configs, {"cpu": (1, 2), "io": (1, 8)})
+    cpu = {r["concurrency"]: r for r in summary if r["kind"] == "cpu"}
+    # Off-grid plans are measured against the grid's best, never become it.
+    assert cpu[2]["best"] and not cpu[3]["best"] and cpu[3]["ratio"] == pytest.approx(2.222)
+    io = {r["concurrency"]: r for r in summary if r["kind"] == "io"}
+    assert io[3]["ratio"] == 0.375 and io[3]["p99_vs_best"] == 0.38
+    text = "\n".join(report.celery_tables({
+        "environment": {"measured_at": "now", "vcpus": 2, "image": "img"}, "mode": "quick",
+        "settings": {"repetitions": 2, "seconds": 6}, "kinds": celery_sweep.KINDS, "deployed": 1,
+        "summary": summary}))
+    assert "| 3 | plan x | 60.0 | 37.5% | 10.0 | 60.0 | 0.38 | 0 |" in text
 
 
 def test_provision_parsers_read_the_recap_and_the_profilers():
@@ -123,3 +177,19 @@ def test_plots_are_written_from_the_reports(tmp_path):
     plots.main()
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
         "fleet.png", "provision.png", "sizing-cpu.png", "sizing-io.png", "sizing-latency.png", "sizing-ratios.png"]
+
+
+def test_passive_table_sets_the_live_measurement_beside_the_active_one():
+    sizing_report = {
+        "passive_window_s": 20,
+        "calibration": {"/io": {"wait_ratio": 38.27, "compute_ms": 0.533}},
+        "passive": {"/io": {"fact": {"wait_ratio": 36.1, "compute_ms": 0.55, "apps": {"demo": {"requests": 4000}}},
+                            "before": [2, 1], "deployed": [2, 19],
+                            "plan_check": {"rc": 0, "output": "as plan.yml prints: uWSGI 2 x 19"}},
+                    "/cpu": {"fact": {"wait_ratio": 0.05, "requests": 9000}, "before": [2, 19], "deployed": [2, 1],
+                             "plan_check": {"rc": 1, "output": "uwsgi.threads: plan.yml prints 1, the host runs 19"}}}}
+    text = "\n".join(report.passive_tables(sizing_report))
+    assert "| `/io` | 4000 | 36.1 | 38.27 | 0.55 | 0.533 | 2 x 1 | 2 x 19 |" in text
+    assert "| `/cpu` | 9000 | 0.05 |  |  |  | 2 x 19 | 2 x 1 |" in text
+    assert "- after `/io`: as plan.yml prints: uWSGI 2 x 19" in text
+    assert "- after `/cpu`: **differs** uwsgi.threads" in text
