@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check that a host runs the worker plan that playbooks/plan.yml prints for it.
 
     python scripts/plan_check.py --inventory inventories/demo --host webstack-demo \

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             in_flight.append((time.time(), task.apply_async(expires=seconds + timeout)))
 
         try:
-            for _ in range(outstanding):
+            for _sent in range(outstanding):
                 send()
             while in_flight:
                 sent, result = in_flight.popleft()
