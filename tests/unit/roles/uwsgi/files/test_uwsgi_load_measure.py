@@ -36,9 +36,9 @@ def stats_doc(master=100, workers=((10, 1000), (20, 2000))):
          "avg_rt": 170, "status": "idle"} for i, (r, t) in enumerate(workers)]}
 
 
-def smp(master=100, requests=0, running_us=0, cpu_usec=0, time=1000.0, source="proc"):
-    return {"master": master, "requests": requests, "running_us": running_us, "cpu_usec": cpu_usec,
-            "cpu_source": source, "time": time}
+def smp(master=100, requests=0, running_us=0, cpu_usec=0, time=1000.0, source="proc", **more):
+    return dict({"master": master, "requests": requests, "running_us": running_us, "cpu_usec": cpu_usec,
+                 "cpu_source": source, "time": time}, **more)
 
 
 # --- sampling -----------------------------------------------------------------------------------
@@ -129,9 +129,35 @@ def fake_unit(pid, group="/system.slice/uwsgi-hello.service"):
 
 def test_sample_prefers_the_cgroup_and_falls_back_to_proc(tmp_path, monkeypatch):
     monkeypatch.setattr(m, "read_stats", lambda path: stats_doc(100, ((5, 50),)))
-    kwargs = dict(now=lambda: 12.5, unit=fake_unit(100), proc=lambda pid: 777)
-    assert m.sample("s", "u", cgroup=lambda group: 999, **kwargs) == smp(100, 5, 50, 999, 12.5, "cgroup")
-    assert m.sample("s", "u", cgroup=lambda group: None, **kwargs) == smp(100, 5, 50, 777, 12.5, "proc")
+    kwargs = dict(now=lambda: 12.5, unit=fake_unit(100), proc=lambda pid: 777, delay=lambda group: {"7": 3})
+    more = {"workers": 1, "run_delay": {"7": 3}}
+    assert m.sample("s", "u", cgroup=lambda group: 999, **kwargs) == smp(100, 5, 50, 999, 12.5, "cgroup", **more)
+    assert m.sample("s", "u", cgroup=lambda group: None, **kwargs) == smp(100, 5, 50, 777, 12.5, "proc", **more)
+
+
+def test_run_delay_is_read_for_every_thread_of_the_cgroup(tmp_path):
+    root, proc = tmp_path / "cgroup", tmp_path / "proc"
+    (root / "system.slice" / "uwsgi-hello.service").mkdir(parents=True)
+    (root / "cgroup.controllers").write_text("cpu memory\n")
+    (root / "system.slice" / "uwsgi-hello.service" / "cgroup.threads").write_text("11\n12\n13\n")
+    for tid, line in (("11", "5000000 2000000 9\n"), ("12", "1 7000 2\n")):  # 13 ended meanwhile
+        (proc / tid).mkdir(parents=True)
+        (proc / tid / "schedstat").write_text(line)
+    delays = m.run_delay_usec("/system.slice/uwsgi-hello.service", root=str(root), proc=str(proc))
+    assert delays == {"11": 2000, "12": 7}
+    assert m.run_delay_usec("/system.slice/other.service", root=str(root), proc=str(proc)) is None
+    (root / "cgroup.controllers").unlink()
+    assert m.run_delay_usec("/system.slice/uwsgi-hello.service", root=str(root), proc=str(proc)) is None
+
+
+def test_run_delay_of_this_process_is_read_from_the_real_proc():
+    with open("/proc/self/schedstat", encoding="ascii") as handle:
+        assert len(handle.read().split()) == 3
+
+
+def test_run_delay_between_two_samples():
+    assert m.run_delay_between({"1": 100, "2": 50, "3": 9}, {"1": 400, "2": 20, "4": 30}) == 300 + 20 + 30
+    assert m.run_delay_between(None, {"1": 5}) is None and m.run_delay_between({"1": 5}, None) is None
 
 
 def test_sample_fails_when_the_unit_does_not_run():
@@ -152,7 +178,49 @@ def test_wait_and_compute_per_request():
     result = m.window_result(smp(requests=2000, running_us=1000000, cpu_usec=4000000, time=100.0),
                              smp(requests=3000, running_us=11500000, cpu_usec=4500000, time=150.0), 500)
     assert result == {"wait_ratio": 20.0, "compute_ms": 0.5, "wait_ms": 10.0, "latency_ms": 10.5,
+                      "run_delay_ms": None, "queue_ms": 0.0, "worker_busy": 0.0, "workers": 0,
                       "requests": 1000, "window_s": 50.0, "requests_per_second": 20.0, "cpu_source": "proc"}
+
+
+def cpu_bound(run_delay_us):
+    """2 workers x 10 threads serving a CPU-bound view to more clients: 4600 requests in 10 s,
+    R 43.5 ms (20 in uWSGI at a time), C 3.5 ms; `run_delay_us` in all waiting for a core."""
+    first = smp(requests=0, running_us=0, cpu_usec=0, time=0.0, workers=2, run_delay={"1": 0, "2": 0})
+    last = smp(requests=4600, running_us=200100000, cpu_usec=16100000, time=10.0, workers=2,
+               run_delay={"1": run_delay_us // 2, "2": run_delay_us // 2})
+    return m.window_result(first, last, 500)
+
+
+def test_saturated_workers_queue_and_do_not_wait():
+    # D 0.85 ms: S 4.35 ms at 230 req/s per worker, workers taken all the time; R is 10 requests
+    # sharing a GIL, not waiting (without the turn: W 40 ms, W/C 11.4).
+    result = cpu_bound(3910000)
+    assert (result["run_delay_ms"], result["worker_busy"], result["wait_ms"], result["wait_ratio"]) == (0.85, 1.0, 0.0, 0.0)
+    assert result["queue_ms"] == pytest.approx(43.5 - 4.35, abs=0.05)
+
+
+def test_nearly_saturated_workers_share_with_the_others_in_the_worker_at_most():
+    # D 0.6 ms: workers 94 % taken; a processor-sharing queue would be 16.5 S, but only 9 others share it.
+    result = cpu_bound(2760000)
+    assert result["worker_busy"] == 0.943
+    assert result["queue_ms"] == pytest.approx(4.1 * 9.005, abs=0.01)
+    assert result["wait_ratio"] == pytest.approx(0.71, abs=0.01)
+
+
+def test_one_request_at_a_time_waits_for_no_turn():
+    # One client, one worker: R 7 ms, C 2 ms; nothing to share with, so W 5 ms.
+    first = smp(requests=0, running_us=0, cpu_usec=0, time=0.0, workers=1, run_delay={"1": 0})
+    last = smp(requests=1000, running_us=7000000, cpu_usec=2000000, time=7.0, workers=1, run_delay={"1": 0})
+    result = m.window_result(first, last, 500)
+    assert (result["queue_ms"], result["wait_ms"], result["wait_ratio"]) == (0.0, 5.0, 2.5)
+
+
+def test_an_io_bound_app_keeps_its_wait():
+    # 4 workers, 870 req/s each, C 0.53 ms, R 21 ms: workers 46 % taken, W hardly moves (20.47 -> 20.02 ms).
+    first = smp(requests=0, running_us=0, cpu_usec=0, time=0.0, workers=4, run_delay={"1": 0})
+    last = smp(requests=34800, running_us=730800000, cpu_usec=18444000, time=10.0, workers=4, run_delay={"1": 0})
+    result = m.window_result(first, last, 500)
+    assert (result["compute_ms"], result["worker_busy"], result["wait_ms"], result["wait_ratio"]) == (0.53, 0.461, 20.017, 37.77)
 
 
 def test_wait_is_never_below_zero():
@@ -329,7 +397,7 @@ def test_window_mode_prints_the_fact_and_writes_nothing(tmp_path):
     assert rc == 0, err
     printed = json.loads(out)
     assert (printed["wait_ratio"], printed["requests"], printed["window_s"], printed["requests_per_second"]) == (3.0, 1000, 30.0, 33.3)
-    assert "hello: W/C 3.0: C 0.5 ms, W 1.5 ms (2.0 ms in uWSGI), 1000 requests in 30.0 s" in err
+    assert "hello: W/C 3.0: C 0.5 ms, W 1.5 ms (2.0 ms in uWSGI: 0.0 ms for a turn, workers 0% taken), 1000 requests in 30.0 s" in err
     assert not os.path.exists(fact)
 
 
