@@ -57,12 +57,15 @@ def passive_tables(sizing):
     lines = [f"Passive path (`calibrate.yml` passive mode over {sizing.get('passive_window_s')} s of wrk "
              "traffic, then `web.yml`):", "",
              "| view | requests in the window | W/C passive | W/C active | C passive (ms) | C active (ms) | "
-             "uWSGI before | after `web.yml` |", "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+             "in uWSGI (ms) | for a turn (ms) | workers taken | uWSGI before | after `web.yml` |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     for view, result in sizing["passive"].items():
         fact, active = result["fact"], sizing["calibration"].get(view, {})
         app = next(iter(fact.get("apps", {}).values()), fact)
         lines.append(f"| `{view}` | {app.get('requests', fact.get('requests', ''))} | {fact['wait_ratio']} | "
                      f"{active.get('wait_ratio', '')} | {fact.get('compute_ms', '')} | {active.get('compute_ms', '')} | "
+                     f"{fact.get('latency_ms', '')} | {fact.get('queue_ms', '')} | "
+                     f"{'' if fact.get('worker_busy') is None else format(fact['worker_busy'], '.0%')} | "
                      f"{result['before'][0]} x {result['before'][1]} | "
                      f"{result['deployed'][0]} x {result['deployed'][1]} |")
     checks = [f"- after `{view}`: " + ("" if result["plan_check"]["rc"] == 0 else "**differs** ") +

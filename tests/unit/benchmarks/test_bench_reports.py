@@ -183,13 +183,14 @@ def test_passive_table_sets_the_live_measurement_beside_the_active_one():
     sizing_report = {
         "passive_window_s": 20,
         "calibration": {"/io": {"wait_ratio": 38.27, "compute_ms": 0.533}},
-        "passive": {"/io": {"fact": {"wait_ratio": 36.1, "compute_ms": 0.55, "apps": {"demo": {"requests": 4000}}},
+        "passive": {"/io": {"fact": {"wait_ratio": 36.1, "compute_ms": 0.55, "latency_ms": 20.9, "queue_ms": 0.4,
+                                     "worker_busy": 0.452, "apps": {"demo": {"requests": 4000}}},
                             "before": [2, 1], "deployed": [2, 19],
                             "plan_check": {"rc": 0, "output": "as plan.yml prints: uWSGI 2 x 19"}},
                     "/cpu": {"fact": {"wait_ratio": 0.05, "requests": 9000}, "before": [2, 19], "deployed": [2, 1],
                              "plan_check": {"rc": 1, "output": "uwsgi.threads: plan.yml prints 1, the host runs 19"}}}}
     text = "\n".join(report.passive_tables(sizing_report))
-    assert "| `/io` | 4000 | 36.1 | 38.27 | 0.55 | 0.533 | 2 x 1 | 2 x 19 |" in text
-    assert "| `/cpu` | 9000 | 0.05 |  |  |  | 2 x 19 | 2 x 1 |" in text
+    assert "| `/io` | 4000 | 36.1 | 38.27 | 0.55 | 0.533 | 20.9 | 0.4 | 45% | 2 x 1 | 2 x 19 |" in text
+    assert "| `/cpu` | 9000 | 0.05 |  |  |  |  |  |  | 2 x 19 | 2 x 1 |" in text
     assert "- after `/io`: as plan.yml prints: uWSGI 2 x 19" in text
     assert "- after `/cpu`: **differs** uwsgi.threads" in text
