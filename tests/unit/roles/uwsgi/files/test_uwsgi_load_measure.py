@@ -129,7 +129,7 @@ def fake_unit(pid, group="/system.slice/uwsgi-hello.service"):
 
 def test_sample_prefers_the_cgroup_and_falls_back_to_proc(tmp_path, monkeypatch):
     monkeypatch.setattr(m, "read_stats", lambda path: stats_doc(100, ((5, 50),)))
-    kwargs = dict(now=lambda: 12.5, unit=fake_unit(100), proc=lambda pid: 777, delay=lambda group: {"7": 3})
+    kwargs = dict(now=lambda: 12.5, unit=fake_unit(100), proc=lambda pid: 777, delay=lambda group, pid: {"7": 3})
     more = {"workers": 1, "run_delay": {"7": 3}}
     assert m.sample("s", "u", cgroup=lambda group: 999, **kwargs) == smp(100, 5, 50, 999, 12.5, "cgroup", **more)
     assert m.sample("s", "u", cgroup=lambda group: None, **kwargs) == smp(100, 5, 50, 777, 12.5, "proc", **more)
@@ -143,16 +143,29 @@ def test_run_delay_is_read_for_every_thread_of_the_cgroup(tmp_path):
     for tid, line in (("11", "5000000 2000000 9\n"), ("12", "1 7000 2\n")):  # 13 ended meanwhile
         (proc / tid).mkdir(parents=True)
         (proc / tid / "schedstat").write_text(line)
-    delays = m.run_delay_usec("/system.slice/uwsgi-hello.service", root=str(root), proc=str(proc))
-    assert delays == {"11": 2000, "12": 7}
-    assert m.run_delay_usec("/system.slice/other.service", root=str(root), proc=str(proc)) is None
+    tids = m.cgroup_threads("/system.slice/uwsgi-hello.service", root=str(root))
+    assert tids == ["11", "12", "13"]
+    assert m.run_delay_usec(tids, proc=str(proc)) == {"11": 2000, "12": 7}
+    assert m.run_delay_usec(["13"], proc=str(proc)) is None
+    assert m.cgroup_threads("/system.slice/other.service", root=str(root)) is None
     (root / "cgroup.controllers").unlink()
-    assert m.run_delay_usec("/system.slice/uwsgi-hello.service", root=str(root), proc=str(proc)) is None
+    assert m.cgroup_threads("/system.slice/uwsgi-hello.service", root=str(root)) is None
+
+
+def test_without_cgroup_v2_the_threads_of_the_process_tree_count(tmp_path):
+    proc = tmp_path / "proc"
+    for pid, ppid, tids in ((100, 1, ("100", "101")), (200, 100, ("200",)), (300, 1, ("300",))):
+        (proc / str(pid) / "task").mkdir(parents=True)
+        (proc / str(pid) / "stat").write_text("%d (uwsgi) S %d 0 0 0 0 0 0 0 0 0 1 1 0 0 20 0\n" % (pid, ppid))
+        for tid in tids:
+            (proc / str(pid) / "task" / tid).mkdir()
+    assert sorted(m.proc_threads(100, proc=str(proc))) == ["100", "101", "200"]
+    assert m.proc_threads(999, proc=str(proc)) == []
 
 
 def test_run_delay_of_this_process_is_read_from_the_real_proc():
-    with open("/proc/self/schedstat", encoding="ascii") as handle:
-        assert len(handle.read().split()) == 3
+    delays = m.run_delay_usec(m.proc_threads(os.getpid()))
+    assert delays and str(os.getpid()) in delays and all(value >= 0 for value in delays.values())
 
 
 def test_run_delay_between_two_samples():
