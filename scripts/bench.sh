@@ -48,8 +48,8 @@ prepare() {
   write_demo_secrets "$STATE/secrets.yml"
   ln -sfn "$here/inventories/demo/group_vars" "$STATE/inventory/group_vars"
   sed "s/webstack-demo:/$NAME:/" inventories/demo/hosts.yml > "$STATE/inventory/hosts.yml"
-  log "building the demo release archives (demo, bench2)"
-  for id in demo bench2; do
+  log "building the demo release archives (demo, bench2, bench3)"
+  for id in demo bench2 bench3; do
     DIST_DIR="$here/dist" bash examples/demo_project/build_release.sh "$id" >/dev/null
   done
 }
