@@ -1,0 +1,138 @@
+"""webstack.django.converge_stamp on the controller (local connection): a probe finds no stamp,
+then the recorded one; it names the input that changed, sees a file changed by hand, records
+nothing in check mode, writes digests only, and refuses to run outside a role."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import textwrap
+
+import pytest
+
+from conftest import BIN, ROOT, ansible_env
+
+ROLE_TASKS = """
+- name: Probe the stamp
+  webstack.django.converge_stamp:
+    name: stampy
+    paths: ["{{ stampy_dir }}/conf"]
+    stamp_dir: "{{ stampy_dir }}/stamps"
+    max_age: "{{ stampy_converge_max_age }}"
+  register: __stampy_probe
+
+- name: Show the decision
+  ansible.builtin.debug:
+    msg: "current={{ __stampy_probe.current }} reason={{ __stampy_probe.reason | b64encode }}"
+
+- name: Record the stamp
+  webstack.django.converge_stamp:
+    name: stampy
+    state: recorded
+    paths: ["{{ stampy_dir }}/conf"]
+    stamp_dir: "{{ stampy_dir }}/stamps"
+    parts: "{{ __stampy_probe.parts }}"
+  when: not __stampy_probe.current
+"""
+
+
+@pytest.fixture(name="stampy")
+def fixture_stampy(tmp_path):
+    role = tmp_path / "roles" / "stampy"
+    (role / "tasks").mkdir(parents=True)
+    (role / "defaults").mkdir()
+    (role / "tasks" / "main.yml").write_text(ROLE_TASKS)
+    (role / "defaults" / "main.yml").write_text("stampy_workers: 2\nstampy_secret: s3cret-value\nstampy_converge_max_age: 0\n")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "app.conf").write_text("workers 2\n")
+    play = tmp_path / "play.yml"
+    play.write_text(textwrap.dedent(f"""
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            stampy_dir: {tmp_path}
+          roles: [stampy]
+    """))
+
+    def run(*args, ok=True):
+        env = ansible_env(ANSIBLE_ROLES_PATH=str(tmp_path / "roles"))
+        result = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                                 str(play), *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=300, check=False)
+        out = result.stdout + result.stderr
+        assert (result.returncode == 0) is ok, out
+        decision = re.search(r"current=(\w+) reason=([A-Za-z0-9+/=]*)", out)
+        return out, decision and (decision.group(1) == "True", base64.b64decode(decision.group(2)).decode())
+
+    run.dir = tmp_path
+    return run
+
+
+def test_first_no_stamp_then_the_recorded_one_holds(stampy):
+    _out, (current, reason) = stampy()
+    assert (current, reason) == (False, "no stamp of an earlier converge")
+    out, (current, reason) = stampy()
+    assert (current, reason) == (True, "the last converge holds")
+    assert re.search(r"localhost\s*: ok=\d+\s+changed=0 ", out), out
+
+
+def test_the_stamp_is_private_and_holds_digests_only(stampy):
+    stampy()
+    stamp = stampy.dir / "stamps" / "stampy.json"
+    assert oct(stamp.stat().st_mode & 0o777) == "0o600"
+    assert oct(stamp.parent.stat().st_mode & 0o777) == "0o700"
+    text = stamp.read_text()
+    assert "s3cret-value" not in text
+    assert {"vars.stampy_secret", "vars.stampy_workers", "code"} <= set(json.loads(text)["parts"])
+
+
+def test_a_changed_variable_is_named(stampy):
+    stampy()
+    _out, (current, reason) = stampy("-e", "stampy_workers=3")
+    assert not current
+    assert reason == "changed since the last converge: vars.stampy_workers"
+
+
+def test_a_changed_role_file_is_seen(stampy):
+    stampy()
+    (stampy.dir / "roles" / "stampy" / "defaults" / "main.yml").write_text(
+        "stampy_workers: 2\nstampy_secret: s3cret-value\nstampy_converge_max_age: 0\n# edited\n")
+    _out, (current, reason) = stampy()
+    assert not current and reason == "changed since the last converge: code"
+
+
+def test_a_file_changed_by_hand_is_seen(stampy):
+    stampy()
+    (stampy.dir / "conf" / "app.conf").write_text("workers 9\n")
+    _out, (current, reason) = stampy()
+    assert not current and "files, units or packages changed" in reason
+
+
+def test_a_stamp_older_than_the_maximum_age_does_not_hold(stampy):
+    stampy()
+    stamp = stampy.dir / "stamps" / "stampy.json"
+    content = json.loads(stamp.read_text())
+    stamp.write_text(json.dumps(dict(content, at=content["at"] - 7200)))
+    _out, (current, reason) = stampy("-e", "stampy_converge_max_age=3600")
+    assert not current and "older than" in reason
+    _out, (current, _reason) = stampy("-e", "stampy_converge_max_age=0")
+    assert current
+
+
+def test_check_mode_probes_and_records_nothing(stampy):
+    _out, (current, _reason) = stampy("--check")
+    assert not current
+    assert not (stampy.dir / "stamps" / "stampy.json").exists()
+
+
+def test_outside_a_role_it_refuses(tmp_path):
+    play = tmp_path / "play.yml"
+    play.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                    "    - webstack.django.converge_stamp: {name: x}\n")
+    result = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", str(play)],
+                            cwd=ROOT, env=ansible_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode != 0
+    assert "runs only in a role's tasks" in result.stdout + result.stderr
