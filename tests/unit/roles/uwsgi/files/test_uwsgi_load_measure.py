@@ -145,7 +145,7 @@ def test_run_delay_is_read_for_every_thread_of_the_cgroup(tmp_path):
         (proc / tid / "schedstat").write_text(line)
     tids = m.cgroup_threads("/system.slice/uwsgi-hello.service", root=str(root))
     assert tids == ["11", "12", "13"]
-    assert m.run_delay_usec(tids, proc=str(proc)) == {"11": 2000, "12": 7}
+    assert m.run_delay_usec(tids, proc=str(proc)) == {"11": [2000, 9], "12": [7, 2]}
     assert m.run_delay_usec(["13"], proc=str(proc)) is None
     assert m.cgroup_threads("/system.slice/other.service", root=str(root)) is None
     (root / "cgroup.controllers").unlink()
@@ -165,11 +165,17 @@ def test_without_cgroup_v2_the_threads_of_the_process_tree_count(tmp_path):
 
 def test_run_delay_of_this_process_is_read_from_the_real_proc():
     delays = m.run_delay_usec(m.proc_threads(os.getpid()))
-    assert delays and str(os.getpid()) in delays and all(value >= 0 for value in delays.values())
+    assert delays and str(os.getpid()) in delays
+    assert all(delay >= 0 and runs > 0 for delay, runs in delays.values())
 
 
 def test_run_delay_between_two_samples():
-    assert m.run_delay_between({"1": 100, "2": 50, "3": 9}, {"1": 400, "2": 20, "4": 30}) == 300 + 20 + 30
+    # Thread 2's id was used again (its counts went back), 3 ended, 4 is new.
+    first = {"1": [100, 10], "2": [50, 40], "3": [9, 1]}
+    assert m.run_delay_between(first, {"1": [400, 25], "2": [20, 5], "4": [30, 3]}) == (300 + 20 + 30, 15 + 5 + 3)
+    # A state saved before the runs were kept: the delay alone, no runs.
+    assert m.run_delay_between({"1": 100, "2": 50}, {"1": [400, 25], "2": [20, 5]}) == (300 + 20, None)
+    assert m.run_delay_between({"1": 100}, {"1": 400}) == (300, None)
     assert m.run_delay_between(None, {"1": 5}) is None and m.run_delay_between({"1": 5}, None) is None
 
 
@@ -440,3 +446,19 @@ def test_bad_arguments(args, message, capsys):
         m.parse_args(args)
     assert caught.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_only_the_delay_inside_requests_counts():
+    # 1000 requests each woken once to be accepted and once after a 5 ms sleep: 2000 runs, half
+    # of them outside a request. 2 s waiting for a core in all: 1 ms per request inside it.
+    assert m.in_request_share(2000, 1000) == 0.5
+    assert m.in_request_share(900, 1000) == 0.0 and m.in_request_share(None, 1000) == 1.0
+    first = smp(requests=0, running_us=0, cpu_usec=0, time=0.0, workers=8, run_delay={"1": [0, 0]})
+    last = smp(requests=1000, running_us=7500000, cpu_usec=500000, time=10.0, workers=8,
+               run_delay={"1": [2000000, 2000]})
+    result = m.window_result(first, last, 500)
+    assert (result["run_delay_ms"], result["compute_ms"]) == (1.0, 0.5)
+    assert result["wait_ms"] == pytest.approx(7.5 - 1.5 - result["queue_ms"], abs=0.001)
+    # Without the runs (a window begun by an older version) all of the delay counts, as before.
+    old = dict(first, run_delay={"1": 0})
+    assert m.window_result(old, dict(last, run_delay={"1": 2000000}), 500)["run_delay_ms"] == 2.0
