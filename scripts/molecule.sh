@@ -4,7 +4,9 @@
 #   molecule.sh nginx stack                 on the selected platform (WEBSTACK_PLATFORM)
 #   molecule.sh nginx:ubuntu2204 stack:debian12
 #   molecule.sh --jobs 2 a:p b:q ...        two lanes: each takes the next scenario of the list
-#                                           when its last one is done (list the longest first)
+#                                           when its last one is done (list the longest first),
+#                                           skipping over a scenario another lane runs (on
+#                                           another platform: its instances' names are fixed)
 #   molecule.sh --report FILE a:p b:q ...   run them all even after a failure, then write a
 #                                           platform x scenario table of results and wall times
 # Stops starting scenarios at the first failure unless --report is given; exits non-zero when
@@ -64,11 +66,39 @@ mutex="$work/mutex"  # taken for the queue, the results and printing a lane's lo
 : > "$results"
 printf '%s\n' "$@" > "$queue"
 
-# The next item of the queue, taken off it ("" when it is empty or a failure stopped the run).
+running="$work/running"  # the scenarios a lane runs now, one a line
+: > "$running"
+
+# The next item of the queue whose scenario no other lane runs (its instances have fixed names),
+# taken off it; "" when the queue is empty or a failure stopped the run. While every item left
+# is a scenario another lane runs, waits for that lane.
 next_item() {
-  [ -z "$report" ] && [ -e "$stopped" ] && return 0
-  # shellcheck disable=SC2016  # $1 is the inner shell's
-  flock "$mutex" bash -c 'head -n 1 "$1"; sed -i 1d "$1"' next "$queue"
+  local item
+  while true; do
+    [ -z "$report" ] && [ -e "$stopped" ] && return 0
+    # shellcheck disable=SC2016  # $1 and $2 are the inner shell's
+    item="$(flock "$mutex" bash -c '
+      [ -s "$1" ] || exit 0
+      n=0
+      while IFS= read -r line; do
+        n=$((n + 1))
+        if ! grep -qxF "${line%%:*}" "$2"; then
+          sed -i "${n}d" "$1"
+          printf "%s\n" "${line%%:*}" >> "$2"
+          printf "%s\n" "$line"
+          exit 0
+        fi
+      done < "$1"
+      echo wait' next "$queue" "$running")"
+    [ "$item" = wait ] || { printf '%s\n' "$item"; return 0; }
+    sleep 5
+  done
+}
+
+# done_item SCENARIO: no lane runs it any more.
+done_item() {
+  # shellcheck disable=SC2016  # $1 and $2 are the inner shell's
+  flock "$mutex" bash -c 'grep -vxF "$1" "$2" > "$2.new"; mv "$2.new" "$2"' finished "$1" "$running"
 }
 
 # run_one ITEM LANE: one scenario on its platform, holding the lane's lock.
@@ -101,6 +131,7 @@ run_one() {
     flock "$mutex" cat "$out"
   fi
   flock "$mutex" printf '%s\t%s\t%s\t%s\n' "$scenario" "$platform" "$status" "$seconds" >> "$results"
+  done_item "$scenario"
 }
 
 lane() {

@@ -107,3 +107,12 @@ def test_jobs_must_be_a_positive_number(tmp_path):
     for value in ("0", "two", ""):
         rc, _ignored, calls = run(tmp_path, "--jobs", value, "nginx:debian12")
         assert rc == 2 and calls == []
+
+
+def test_a_lane_never_starts_a_scenario_another_lane_runs(tmp_path):
+    # Lane 2 passes over waits:ubuntu2204 (waits runs in lane 1: same instance names) and starts
+    # other, which lets waits end; waits then runs on ubuntu2204 once lane 1 is free.
+    rc, out, calls = run(tmp_path, "--jobs", "2", "waits:debian12", "waits:ubuntu2204", "other:debian12")
+    assert rc == 0, out
+    assert [call for call in calls if not call.startswith("image ")] == [
+        "debian12 waits", "debian12 other", "ubuntu2204 waits"]
