@@ -54,3 +54,14 @@ def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
     assert_failed_before_any_change(run_play(PLAY, "-e", json.dumps(extra_vars)), message,
                                     "webstack.django.uwsgi : Install",
                                     "webstack.django.uwsgi : Read net.core.somaxconn")
+
+
+def test_a_missing_account_fails_before_any_change(run_play, tmp_path):
+    # Not in check mode (where an earlier task may create the account): the check runs after the
+    # converge probe and before the first task that installs anything.
+    app = dict(APP, venv=str(tmp_path / "venv"), chdir=str(tmp_path / "app"), user="webstack-nobody-here",
+               group="root")
+    result = run_play(PLAY, "-e", json.dumps({"uwsgi_apps": [app]}), check=False)
+    assert_failed_before_any_change(result, r"uwsgi_apps: user webstack-nobody-here does not exist",
+                                    "webstack.django.uwsgi : Install")
+    assert "TASK [webstack.django.uwsgi : Read the users and groups" in result.stdout
