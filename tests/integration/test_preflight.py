@@ -8,6 +8,7 @@ case refused with the variable named. The real playbooks stop the whole run on o
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -259,3 +260,43 @@ def test_one_bad_host_stops_the_run_before_the_broker_play(tmp_path):
     assert "django_app_name" in out
     assert "PLAY [Run the broker]" not in out and "PLAY [Use the offline bundle]" not in out, out
     assert re.search(r"^b\s*: ok=\d+\s+changed=0 ", out, re.M), out
+
+
+ROLE_PREFLIGHT = """
+- name: The app role's own checks, later in the same run
+  hosts: web
+  gather_facts: false
+  tasks:
+    - name: Check the app's inputs as the role does
+      ansible.builtin.include_role:
+        name: webstack.django.django_app
+        tasks_from: preflight
+      vars:
+        django_app_release_archive: "{second}"
+    - name: Show what the role knows of the archive
+      ansible.builtin.debug:
+        msg: "settings={{ __django_app_archive.project.settings_module }} sha={{ __django_app_archive.sha256[:12] }}"
+"""
+
+
+@pytest.mark.parametrize("second", ["same", "other"])
+def test_the_release_archive_is_read_once_a_run(tmp_path, second):
+    # preflight.yml reads the archive; the role's checks later in the run keep what it found,
+    # unless they are given another archive (or other entry points), which they read.
+    good = _archive(tmp_path / "good.tar.gz")
+    other = _archive(tmp_path / "other.tar.gz", PROJECT + (("extra.txt", b"x\n"),))
+    inventory = _inventory(tmp_path, {"good": {}}, {"django_app_release_archive": good})
+    playbook = tmp_path / "run.yml"
+    playbook.write_text(f"- name: Preflight\n  ansible.builtin.import_playbook: {_preflight_copy(tmp_path)}\n"
+                        + ROLE_PREFLIGHT.replace("{second}", good if second == "same" else other))
+    result = _run(str(playbook), inventory)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    reads = re.findall(r"TASK \[webstack\.django\.django_app : Check the release archive on the controller\]"
+                       r"[^\n]*\n(\w+):", out)
+    entry_points = re.findall(r"TASK \[webstack\.django\.django_app : Look for the entry points in the release "
+                              r"archive\][^\n]*\n(\w+):", out)
+    expected = ["ok", "skipping"] if second == "same" else ["ok", "ok"]
+    assert reads == expected and entry_points == expected, out
+    sha = hashlib.sha256(open(good if second == "same" else other, "rb").read()).hexdigest()[:12]
+    assert f"settings=mysite.settings sha={sha}" in out, out
