@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.webstack.django.plugins.module_utils.apt_probe import missing_packages, probe_command
@@ -24,11 +23,8 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validation.error_messages:
-            raise AnsibleActionFail("apt_present: " + "; ".join(validation.error_messages))
-        names = validation.validated_parameters["name"]
-        cache_valid_time = validation.validated_parameters["cache_valid_time"]
+        args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+        names, cache_valid_time = args["name"], args["cache_valid_time"]
 
         try:
             return self._run(names, cache_valid_time, result, task_vars)

@@ -9,7 +9,6 @@ import posixpath
 import time
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.webstack.django.plugins.module_utils.converge_probe import (
@@ -44,10 +43,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validation.error_messages:
-            raise AnsibleActionFail("converge_stamp: " + "; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
         role = self._task._role
         if role is None:
             raise AnsibleActionFail("converge_stamp: runs only in a role's tasks (it fingerprints the role)")

@@ -128,11 +128,17 @@ def test_check_mode_probes_and_records_nothing(stampy):
     assert not (stampy.dir / "stamps" / "stampy.json").exists()
 
 
-def test_outside_a_role_it_refuses(tmp_path):
+@pytest.mark.parametrize("args, message", [
+    ("{name: x}", "runs only in a role's tasks"),
+    ("{name: x, max_age: soon}", "argument 'max_age' is of type str and we were unable to convert to int"),
+    ("{name: x, state: gone}", "value of state must be one of: probe, recorded, got: gone"),
+    ("{name: x, path: /etc}", "Invalid options for webstack.django.converge_stamp: path"),
+], ids=["outside a role", "max_age not a number", "unknown state", "unknown option"])
+def test_bad_use_is_refused(tmp_path, args, message):
     play = tmp_path / "play.yml"
     play.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-                    "    - webstack.django.converge_stamp: {name: x}\n")
+                    f"    - webstack.django.converge_stamp: {args}\n")
     result = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", str(play)],
                             cwd=ROOT, env=ansible_env(), capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode != 0
-    assert "runs only in a role's tasks" in result.stdout + result.stderr
+    assert message in " ".join((result.stdout + result.stderr).split()).replace("''", "'"), result.stdout
