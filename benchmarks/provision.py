@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
 import sys
 
 from common import ROOT, ansible_settings, arguments, docker_exec, environment, profiled, write_json
@@ -22,6 +23,31 @@ ANSIBLE_DEFAULTS = {"ANSIBLE_PIPELINING": "False", "ANSIBLE_CACHE_PLUGIN": "memo
 STAMPS = ("-e", "webstack_converge_max_age=86400")
 TRANSPORT = ("--transport", {"choices": ("docker", "ssh"), "default": "docker",
                              "help": "how the inventory reaches the container"})
+# Mitogen takes over a connection only under its short name (ssh, docker), not the FQCN the
+# inventories use; its persistent interpreter names itself "mitogen:<context>" in argv.
+MITOGEN_CONNECTION = {"docker": "docker", "ssh": "ssh"}
+MITOGEN_PROOF = "ps -o args= -p $PPID"
+
+
+def mitogen(transport):
+    """(the environment and extra vars of a run under mitogen_linear, its connection) or None."""
+    try:
+        import ansible_mitogen  # noqa: F401 pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    plugins = os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy")
+    env = {"ANSIBLE_STRATEGY_PLUGINS": plugins, "ANSIBLE_STRATEGY": "mitogen_linear"}
+    return env, ("-e", f"ansible_connection={MITOGEN_CONNECTION[transport]}")
+
+
+def mitogen_in_use(args, env, extra):
+    """The argv of the process that ran a shell task under Mitogen: proof that it was in use."""
+    command = ["ansible", "all", "-i", args.inventory, "-e", f"@{args.secrets}", *extra,
+               "-m", "ansible.builtin.shell", "-a", MITOGEN_PROOF, "-o"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT,
+                            env=dict(os.environ, **env), timeout=300)
+    return {"command": MITOGEN_PROOF, "rc": result.returncode, "output": result.stdout.strip()[-400:],
+            "in_use": result.returncode == 0 and "mitogen:" in result.stdout}
 
 
 def run(args, prefix, label, name, *extra, env=None):
@@ -51,9 +77,18 @@ def main():
         run(args, prefix, "deploy-new-release-stamps", "deploy.yml", *STAMPS,
             "-e", f"django_app_release_archive={archive3}"),
     ]
+    under_mitogen = mitogen(args.transport)
+    proof = None
+    if under_mitogen:
+        env, extra = under_mitogen
+        proof = mitogen_in_use(args, env, extra)
+        print(f"mitogen in use: {proof['in_use']} ({proof['output'][:120]})", flush=True)
+        steps += [run(args, prefix, "second-run-mitogen", "site.yml", *extra, env=env),
+                  run(args, prefix, "second-run-stamps-mitogen", "site.yml", *STAMPS, *extra, env=env)]
     settings = {"project": "ansible.cfg: pipelining, jsonfile fact cache, gathering smart, "
                            "hardware facts gathered only where a plan needs them",
-                "ansible_config": ansible_settings(), "ansible_defaults": ANSIBLE_DEFAULTS}
+                "ansible_config": ansible_settings(), "ansible_defaults": ANSIBLE_DEFAULTS,
+                "mitogen": proof}
     if ssh:
         settings["sshd"] = docker_exec(args.container, "dpkg-query -W -f '${Package} ${Version}' "
                                                        "openssh-server")

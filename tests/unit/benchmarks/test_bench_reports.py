@@ -194,3 +194,14 @@ def test_passive_table_sets_the_live_measurement_beside_the_active_one():
     assert "| `/cpu` | 9000 | 0.05 |  |  |  |  |  |  | 2 x 19 | 2 x 1 |" in text
     assert "- after `/io`: as plan.yml prints: uWSGI 2 x 19" in text
     assert "- after `/cpu`: **differs** uwsgi.threads" in text
+
+
+def test_mitogen_runs_take_over_the_short_connection_names():
+    import provision  # noqa: E402  pylint: disable=import-outside-toplevel
+    pytest.importorskip("ansible_mitogen")
+    for transport in ("docker", "ssh"):
+        env, extra = provision.mitogen(transport)
+        assert env["ANSIBLE_STRATEGY"] == "mitogen_linear"
+        assert os.path.isfile(os.path.join(env["ANSIBLE_STRATEGY_PLUGINS"], "mitogen_linear.py"))
+        # Not community.docker.docker or ansible.builtin.ssh, which Mitogen leaves to Ansible.
+        assert extra == ("-e", f"ansible_connection={transport}")
