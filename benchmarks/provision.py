@@ -43,7 +43,7 @@ def mitogen(transport):
 def mitogen_in_use(args, env, extra):
     """The argv of the process that ran a shell task under Mitogen: proof that it was in use."""
     command = ["ansible", "all", "-i", args.inventory, "-e", f"@{args.secrets}", *extra,
-               "-m", "ansible.builtin.shell", "-a", MITOGEN_PROOF, "-o"]
+               "-m", "ansible.builtin.shell", "-a", MITOGEN_PROOF]
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT,
                             env=dict(os.environ, **env), timeout=300)
     return {"command": MITOGEN_PROOF, "rc": result.returncode, "output": result.stdout.strip()[-400:],
