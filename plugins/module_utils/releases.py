@@ -64,6 +64,17 @@ def read_current(root):
     return os.path.basename(resolved)
 
 
+def reported_id(root, release):
+    """The first line of the release's RELEASE file (the id it reports about itself), or None
+    when the file is missing or its first line is empty."""
+    try:
+        with open(os.path.join(releases_dir(root), release, "RELEASE"), "rb") as handle:
+            first = handle.readline(4096)
+    except OSError:
+        return None
+    return first.decode("utf-8", "replace").strip() or None
+
+
 def list_releases(root):
     """Release ids present on disk (directories directly under releases/), sorted by name."""
     path = releases_dir(root)

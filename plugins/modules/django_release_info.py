@@ -65,6 +65,14 @@ history:
       at: "2024-05-01T12:00:00Z"
       previous: "20240430-3"
       note: null
+reported:
+  description:
+    - The first line of the C(RELEASE) file of the release C(current) points at (the id the release
+      reports about itself, which its version URL answers), stripped.
+    - Null when there is no C(current), the release has no C(RELEASE) file or its first line is empty.
+  returned: always
+  type: str
+  sample: "v1.4.2"
 releases:
   description: Release ids on disk, sorted by name.
   returned: always
@@ -77,7 +85,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.webstack.django.plugins.module_utils.releases import (
-    ReleaseError, history_path, list_releases, load_history, read_current, rollback_target)
+    ReleaseError, history_path, list_releases, load_history, read_current, reported_id, rollback_target)
 
 
 def main():
@@ -93,7 +101,8 @@ def main():
     except (ReleaseError, OSError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, current=current, history=history, releases=releases,
-                     rollback_target=rollback_target(history, current) if current else None)
+                     rollback_target=rollback_target(history, current) if current else None,
+                     reported=reported_id(root, current) if current else None)
 
 
 if __name__ == "__main__":

@@ -352,3 +352,14 @@ def test_info_on_a_missing_root_fails_naming_it(tmp_path, capsys):
 
 def test_info_is_not_a_state_of_django_release(run, root):
     assert run(root=str(root), state="info")["failed"] is True
+
+
+def test_info_reports_the_id_the_live_release_gives_itself(run, root, capsys):
+    assert info(capsys, root=str(root))["reported"] is None  # nothing deployed
+    deploy(run, root, "r1", "r2")
+    capsys.readouterr()
+    assert info(capsys, root=str(root))["reported"] is None  # r2 has no RELEASE file
+    (root / "releases" / "r2" / "RELEASE").write_text("  v1.4.2 \nbuilt by ci\n")
+    assert info(capsys, root=str(root))["reported"] == "v1.4.2"
+    (root / "releases" / "r2" / "RELEASE").write_text("\nv1\n")
+    assert info(capsys, root=str(root))["reported"] is None  # an empty first line names nothing
