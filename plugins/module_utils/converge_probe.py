@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import shlex
 
 MARKERS = ("#webstack-stamp", "#webstack-tree", "#webstack-sums", "#webstack-units", "#webstack-packages")
@@ -73,6 +74,22 @@ def changed_parts(recorded, parts):
     return sorted(name for name in set(recorded) | set(parts) if recorded.get(name) != parts.get(name))
 
 
+def outermost(paths, within=()):
+    """The paths, in their order, without those under another of them or at or under one of within.
+
+    A tree walked from /etc/nginx lists /etc/nginx/tls already: walking it again only costs."""
+    def under(path, root):
+        return path.startswith(root.rstrip("/") + "/")
+
+    roots = [posixpath.normpath(path) for path in within]
+    kept = []
+    for path in (posixpath.normpath(path) for path in paths):
+        if path in kept + roots or any(under(path, root) for root in roots + kept):
+            continue
+        kept = [other for other in kept if not under(other, path)] + [path]
+    return kept
+
+
 def observe_command(stamp, paths=(), units=(), packages=(), shallow=()):
     """One POSIX shell command printing the stamp and what is observed, in marked sections.
 
@@ -81,6 +98,8 @@ def observe_command(stamp, paths=(), units=(), packages=(), shallow=()):
     regular file listed; the units are systemd's Id, ActiveState and UnitFileState; the
     packages dpkg's name, version and status.
     """
+    paths = outermost(paths)
+    shallow = outermost(shallow, within=paths)
     walks = [(" ".join(shlex.quote(path) for path in group), depth)
              for group, depth in ((paths, ""), (shallow, " -maxdepth 1")) if group]
     lines = [

@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 from ansible_collections.webstack.django.plugins.module_utils.converge_probe import (
-    changed_parts, decide, fingerprint, input_parts, observe_command, observed_digest, parse_observation,
-    stamp_text, tree_digest, write_command)
+    changed_parts, decide, fingerprint, input_parts, observe_command, observed_digest, outermost,
+    parse_observation, stamp_text, tree_digest, write_command)
 
 
 def observe(stamp, paths, units=(), packages=(), shallow=()):
@@ -159,3 +159,12 @@ def test_the_code_digest_sees_a_template_change_and_not_bytecode(tmp_path):
     assert tree_digest(str(tmp_path)) == before
     (tmp_path / "templates" / "a.j2").write_text("two")
     assert tree_digest(str(tmp_path)) != before
+
+
+def test_a_tree_under_another_is_walked_once():
+    assert outermost(["/etc/nginx", "/etc/nginx/tls", "/etc/letsencrypt/"]) == ["/etc/nginx", "/etc/letsencrypt"]
+    assert outermost(["/etc/nginx/tls", "/etc/nginx", "/etc/nginx"]) == ["/etc/nginx"]
+    assert outermost(["/srv/app", "/srv/application"]) == ["/srv/app", "/srv/application"]
+    assert outermost(["/etc/nginx/conf.d", "/srv", "/etc"], within=["/etc"]) == ["/srv"]
+    command = observe_command("/s.json", paths=["/etc/nginx", "/etc/nginx/tls"], shallow=["/etc/nginx/x", "/srv"])
+    assert "/etc/nginx/tls" not in command and "/etc/nginx/x" not in command and "for p in /srv;" in command
