@@ -113,6 +113,10 @@ def provision_tables(provision):
     lines = [f"Measured {provision['environment']['measured_at']} on "
              f"{platform_of(provision['environment'])}, over the "
              f"{provision.get('transport', 'docker')} connection.", ""] if "environment" in provision else []
+    proof = (provision.get("settings") or {}).get("mitogen")
+    if proof:
+        lines += [f"The `-mitogen` steps ran under Mitogen's `mitogen_linear`; in use: {proof['in_use']} (the "
+                  f"parent of a shell task was `{proof['output'].splitlines()[-1] if proof['output'] else ''}`).", ""]
     lines += ["| step | wall time (s) | changed | tasks run | skipped | s per task |",
               "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for step in provision["steps"]:

@@ -205,3 +205,13 @@ def test_mitogen_runs_take_over_the_short_connection_names():
         assert os.path.isfile(os.path.join(env["ANSIBLE_STRATEGY_PLUGINS"], "mitogen_linear.py"))
         # Not community.docker.docker or ansible.builtin.ssh, which Mitogen leaves to Ansible.
         assert extra == ("-e", f"ansible_connection={transport}")
+
+
+def test_the_provision_report_says_whether_mitogen_was_in_use():
+    step = {"step": "second-run-mitogen", "seconds": 12.0, "recap": {"changed": 0}, "tasks": 100, "skipped": 9,
+            "seconds_per_task": 0.12, "roles": [], "slowest_tasks": []}
+    proof = {"in_use": True, "output": "webstack-bench | CHANGED | rc=0 >>\n/usr/bin/python3(mitogen:root@bench:1)"}
+    text = "\n".join(report.provision_tables({"steps": [step], "settings": {"mitogen": proof}}))
+    assert "in use: True (the parent of a shell task was `/usr/bin/python3(mitogen:root@bench:1)`)" in text
+    assert "| second-run-mitogen | 12.0 | 0 | 100 | 9 | 0.12 |" in text
+    assert "Mitogen" not in "\n".join(report.provision_tables({"steps": [step], "settings": {}}))
