@@ -34,7 +34,8 @@ bench-sizing: setup ## Only the worker sizing sweep (and its plots)
 	bash scripts/setup.sh bench
 	bash scripts/bench.sh sizing
 
-bench-provision: setup ## Only the provisioning timings, over the docker connection and over SSH
+bench-provision: setup ## Only the provisioning timings, over the docker connection and over SSH (and under Mitogen)
+	bash scripts/setup.sh bench
 	bash scripts/bench.sh provision
 
 bench-fleet: setup ## Only the fleet scale: site.yml and deploy.yml over 1, 2 and 4 web hosts (BENCH_FLEET_SIZES="1 2 4 8" adds 8), and its plot

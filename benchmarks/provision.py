@@ -79,7 +79,9 @@ def main():
     ]
     under_mitogen = mitogen(args.transport)
     proof = None
-    if under_mitogen:
+    if not under_mitogen:
+        print("mitogen is not installed (requirements-bench.txt): no runs under Mitogen", flush=True)
+    else:
         env, extra = under_mitogen
         proof = mitogen_in_use(args, env, extra)
         print(f"mitogen in use: {proof['in_use']} ({proof['output'][:120]})", flush=True)
