@@ -39,6 +39,10 @@ def test_every_task_of_site_yml_has_a_role_tag():
     assert untagged == []
 
 
+# A role's input checks: its preflight, and uwsgi's accounts (after its converge probe).
+CHECKS = ("preflight.yml", "accounts.yml")
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_role_tasks_are_tagged_by_role_and_concern(role):
     with open(os.path.join(ROOT, "roles", role, "tasks", "main.yml"), encoding="utf-8") as handle:
@@ -47,8 +51,8 @@ def test_role_tasks_are_tagged_by_role_and_concern(role):
     assert includes
     for task in includes:
         args = task["ansible.builtin.include_tasks"]
-        if args["file"] == "preflight.yml":
-            assert task["tags"] == ["always"] == args["apply"]["tags"]
+        if args["file"] in CHECKS:
+            assert task["tags"] == ["always"] == args["apply"]["tags"], task["name"]
         else:
             concern = f"{role}:{args['file'][:-4]}".replace(":configure", ":config")
             assert task["tags"] == [role, concern] == args["apply"]["tags"], task["name"]
