@@ -120,7 +120,8 @@ def provision_tables(provision):
     lines += ["| step | wall time (s) | changed | tasks run | skipped | s per task |",
               "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for step in provision["steps"]:
-        lines.append(f"| {step['step']} | {step['seconds']} | {step['recap']['changed']} | "
+        seconds = step["seconds"] if step.get("rc", 0) == 0 else f"failed (rc {step['rc']}) after {step['seconds']}"
+        lines.append(f"| {step['step']} | {seconds} | {step['recap']['changed']} | "
                      f"{step.get('tasks', '')} | {step.get('skipped', '')} | "
                      f"{step.get('seconds_per_task') or ''} |")
     lines += ["", "Time per role (profile_roles):", "",
