@@ -65,7 +65,7 @@ test: ## Every test: lint, unit, integration and sanity beside each molecule sce
 test-platforms: setup ## Every molecule scenario on every platform; wall times in dist/test-platforms.md
 	bash scripts/setup.sh images
 	bash scripts/molecule.sh --jobs $(TEST_JOBS) --report dist/test-platforms.md \
-	  $(foreach p,$(shell bash scripts/platform.sh list),$(foreach s,$(SCENARIOS),$(s):$(p)))
+	  $(foreach s,$(SCENARIOS),$(foreach p,$(shell bash scripts/platform.sh list),$(s):$(p)))
 
 test-fast: setup-venv ## The inner loop: lint and unit tests (no containers)
 	$(MAKE) --no-print-directory lint unit
