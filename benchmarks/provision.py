@@ -106,7 +106,7 @@ def main():
         print("mitogen is not installed (requirements-bench.txt): no runs under Mitogen", flush=True)
     else:
         under = argparse.Namespace(**dict(vars(args), inventory=mitogen_inventory(
-            args.inventory, os.path.join(ROOT, ".cache", "bench", f"inventory-{args.transport}-mitogen"))))
+            args.inventory, args.inventory.rstrip("/") + "-mitogen")))
         proof = mitogen_in_use(under, env)
         print(f"mitogen in use: {proof['in_use']} ({proof['output'][-120:]})", flush=True)
         steps += [run(under, prefix, "second-run-mitogen", "site.yml", env=env, optional=True),

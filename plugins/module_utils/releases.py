@@ -24,6 +24,8 @@ import shutil
 import tempfile
 import uuid
 
+from ansible_collections.webstack.django.plugins.module_utils.release_build import RELEASE
+
 RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 HISTORY_STATES = ("deployed", "rolled_back", "failed")
 HISTORY_FILE = "releases.json"
@@ -68,7 +70,7 @@ def reported_id(root, release):
     """The first line of the release's RELEASE file (the id it reports about itself), or None
     when the file is missing or its first line is empty."""
     try:
-        with open(os.path.join(releases_dir(root), release, "RELEASE"), "rb") as handle:
+        with open(os.path.join(releases_dir(root), release, RELEASE), "rb") as handle:
             first = handle.readline(4096)
     except OSError:
         return None
