@@ -48,7 +48,7 @@ bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a
 bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size
 	bash scripts/bundle.sh report
 
-.PHONY: help setup setup-venv demo demo-down bench bench-sizing bench-provision bench-fleet bundle bundle-report test test-platforms test-fast lint unit integration sanity molecule release collection clean
+.PHONY: help lock setup setup-venv demo demo-down bench bench-sizing bench-provision bench-fleet bundle bundle-report test test-platforms test-fast lint unit integration sanity molecule release collection clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ release: ## Release VERSION=x.y.z: galaxy.yml, CHANGELOG.md from changelogs/frag
 collection: ## Build the collection tarball into dist/
 	mkdir -p dist
 	ansible-galaxy collection build --force --output-path dist .
+
+lock: setup-venv ## Every lock file again from its input (requirements/*.in, examples/*/requirements.in), hashes included; UPGRADE=name updates one package
+	bash scripts/lock.sh $(if $(UPGRADE),--upgrade-package $(UPGRADE))
 
 clean: ## Remove build output and stop leftover test containers
 	rm -rf dist .cache .pytest_cache

@@ -5,10 +5,11 @@
 #
 # ansible-test needs the collection at .../ansible_collections/webstack/django: the checkout's
 # tracked and new files are copied to .cache/sanity/ansible_collections/webstack/django. It runs
-# in its own virtualenv (.venv-sanity: the pinned ansible-core and requirements-gates.txt, then
-# what ansible-test pins for each test, installed with --requirements), so the test tools never
-# touch .venv. The pip
-# bootstrap script ansible-test would download comes from scripts/ansible-test-get-pip.py.
+# in its own virtualenv (.venv-sanity, from requirements/gates.txt: the controller's ansible-core
+# and what `ansible-test units` needs, pinned with hashes), so the test tools never touch .venv.
+# `ansible-test sanity` makes a virtualenv of its own for each test and installs into it the
+# versions its ansible-core pins (--requirements); the pip bootstrap script it would download
+# comes from scripts/ansible-test-get-pip.py. `ansible-test units` installs nothing.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,16 +22,7 @@ DEST="$here/.cache/sanity/ansible_collections/webstack/django"
 log() { printf '==> %s\n' "$*" >&2; }
 
 setup() {
-  local pin stamp
-  pin="$(grep -E '^ansible-core==' requirements.txt)"
-  stamp="$VENV/.requirements"
-  if [ ! -x "$VENV/bin/ansible-test" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$pin $(sha256sum < requirements-gates.txt)" ]; then
-    log "creating virtualenv $VENV ($pin, requirements-gates.txt)"
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --upgrade pip
-    "$VENV/bin/pip" install --quiet "$pin" -r requirements-gates.txt
-    echo "$pin $(sha256sum < requirements-gates.txt)" > "$stamp"
-  fi
+  bash "$here/scripts/setup.sh" locked-venv "$VENV" requirements/gates.txt
   local version cache
   version="$(sed -n "s/.*pip='\([0-9.]*\)'.*/\1/p" \
     "$("$VENV/bin/python" -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')/_internal/python_requirements.py" | head -n 1)"
@@ -69,7 +61,7 @@ run_units() {
   # passes no environment through, so the copy gets a link to it, kept out of git's listing).
   ln -sfn "$here/.venv-demo" "$DEST/.venv-demo"
   echo "/.venv-demo" >> "$DEST/.git/info/exclude"
-  (cd "$DEST" && "$VENV/bin/ansible-test" units --python "$(python_version)" --local --requirements --color no)
+  (cd "$DEST" && "$VENV/bin/ansible-test" units --python "$(python_version)" --local --color no)
 }
 
 case "${1:-all}" in

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine for the demo and the tests, from nothing:
-#   - a Python virtualenv (.venv) with the pinned controller/test requirements;
+#   - a Python virtualenv (.venv) from the controller/test lock (requirements/controller.txt), every
+#     package pinned with its hash and installed with --require-hashes (make lock writes the locks);
 #   - docker.io, debootstrap, gpg, wrk and shellcheck (for ansible-test sanity) when missing;
 #   - a Docker engine, started when none answers;
 #   - the systemd base image of the selected platform (`images`: of every tested platform),
@@ -20,49 +21,45 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-setup_venv() {
-  local stamp="$VENV/.requirements.sha256"
-  local want
-  want="$(sha256sum < requirements.txt | cut -d' ' -f1)"
-  if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-    log "virtualenv $VENV is up to date"
+# A virtualenv from a lock, with --require-hashes: made anew (--clear) when the lock changed, so
+# that nothing an earlier lock installed stays behind. Its stamp is the lock's digest.
+locked_venv() {
+  local venv="$1" lock="$2" stamp want
+  stamp="$venv/.lock.sha256"
+  want="$(sha256sum < "$lock" | cut -d' ' -f1)"
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    log "virtualenv $venv is up to date ($lock)"
     return
   fi
-  log "creating virtualenv $VENV"
-  "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --upgrade pip
-  "$VENV/bin/pip" install --quiet -r requirements.txt
+  log "creating virtualenv $venv from $lock"
+  "$PYTHON" -m venv --clear "$venv"
+  "$venv/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$lock"
+  "$venv/bin/python" -m pip check >/dev/null || { "$venv/bin/python" -m pip check >&2; exit 1; }
   echo "$want" > "$stamp"
+}
+
+setup_venv() {
+  locked_venv "$VENV" requirements/controller.txt
 }
 
 # The demo project's own virtualenv, for its Django test suite on the controller.
 setup_demo_venv() {
-  local demo="${WEBSTACK_DEMO_VENV:-$here/.venv-demo}"
-  local reqs="examples/demo_project/requirements.txt"
-  local stamp="$demo/.requirements.sha256"
-  local want
-  want="$(sha256sum < "$reqs" | cut -d' ' -f1)"
-  if [ -x "$demo/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-    log "virtualenv $demo is up to date"
-    return
-  fi
-  log "creating virtualenv $demo"
-  "$PYTHON" -m venv "$demo"
-  "$demo/bin/pip" install --quiet -r "$reqs"
-  echo "$want" > "$stamp"
+  locked_venv "${WEBSTACK_DEMO_VENV:-$here/.venv-demo}" examples/demo_project/requirements.txt
 }
 
-# The plotting library of the benchmarks (make bench), into the same virtualenv.
+# The benchmark extras (make bench: plots, Mitogen), into the same virtualenv from their lock,
+# which keeps controller.txt's versions of what both hold.
 setup_bench() {
-  local stamp="$VENV/.requirements-bench.sha256"
+  local stamp="$VENV/.lock-bench.sha256"
   local want
-  want="$(sha256sum < requirements-bench.txt | cut -d' ' -f1)"
+  want="$(cat requirements/controller.txt requirements/bench.txt | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-    log "benchmark requirements are up to date"
+    log "benchmark requirements are up to date (requirements/bench.txt)"
     return
   fi
-  log "installing the benchmark requirements"
-  "$VENV/bin/pip" install --quiet -r requirements-bench.txt
+  log "installing the benchmark requirements (requirements/bench.txt)"
+  "$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r requirements/bench.txt
+  "$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check >&2; exit 1; }
   echo "$want" > "$stamp"
 }
 
@@ -107,6 +104,7 @@ setup_image() {
 }
 
 case "${1:-all}" in
+  locked-venv) shift; locked_venv "$@" ;;
   venv) setup_venv; setup_demo_venv ;;
   docker) setup_packages; setup_docker ;;
   image) setup_packages; setup_docker; setup_image ;;

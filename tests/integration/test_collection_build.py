@@ -14,7 +14,7 @@ from conftest import BIN, ROOT
 pytestmark = pytest.mark.integration
 
 LEFT_OUT = ("molecule/", "tests/", "examples/", ".collections/", ".config/", "scripts/", ".ci/",
-            "Makefile", "requirements.txt", "requirements-bench.txt", "benchmarks/", "ansible.cfg",
+            "Makefile", "requirements/", "benchmarks/", "ansible.cfg",
             ".venv/")
 
 
@@ -85,10 +85,15 @@ def test_installed_collection_works_by_fqcn(installed, tmp_path):
     assert "processes=5" in out
     assert "upstream=unix:/run/uwsgi/demo.sock" in out
     assert re.search(r"nginx_workers=[1-9]\d*", out), out
-    # Only the install is on the collections path and no ansible.cfg is read: the role and
-    # the filters can only have come from the installed tarball.
+    # No ansible.cfg is read and the install is the only copy of webstack.django that this
+    # environment sees: the role and the filters came from the installed tarball.
     assert "No config file found" in out
-    assert ROOT not in out
+    listed = subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "list", "webstack.django",
+                             "--format", "json"], cwd=str(tmp_path), env=env, capture_output=True,
+                            text=True, timeout=120, check=True)
+    import json
+    locations = {path: names for path, names in json.loads(listed.stdout).items() if names}
+    assert list(locations) == [str(installed / "ansible_collections")], listed.stdout
 
 
 def test_tarball_ships_the_license_and_the_changelog(built):
@@ -124,5 +129,5 @@ def test_requires_ansible_is_the_tested_core():
 
     with open(os.path.join(ROOT, "meta", "runtime.yml"), encoding="utf-8") as handle:
         runtime = yaml.safe_load(handle)
-    pinned = re.search(r"^ansible-core==(\d+)\.(\d+)\.", open(os.path.join(ROOT, "requirements.txt")).read(), re.M)
+    pinned = re.search(r"^ansible-core==(\d+)\.(\d+)\.", open(os.path.join(ROOT, "requirements", "controller.in")).read(), re.M)
     assert runtime["requires_ansible"] == f">={pinned.group(1)}.{pinned.group(2)}.0"

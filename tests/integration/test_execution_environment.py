@@ -33,5 +33,5 @@ def test_ansible_builder_creates_the_build_context(tmp_path):
 def test_the_ansible_range_holds_the_pinned_release():
     with open(os.path.join(ROOT, "execution-environment.yml"), encoding="utf-8") as handle:
         spec = yaml.safe_load(handle)["dependencies"]["ansible_core"]["package_pip"]
-    pinned = re.search(r"^ansible==([\d.]+)$", open(os.path.join(ROOT, "requirements.txt")).read(), re.M).group(1)
+    pinned = re.search(r"^ansible==([\d.]+)$", open(os.path.join(ROOT, "requirements", "controller.in")).read(), re.M).group(1)
     assert spec.startswith("ansible") and pinned in SpecifierSet(spec[len("ansible"):])
