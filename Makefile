@@ -45,7 +45,7 @@ bench-fleet: setup ## Only the fleet scale: site.yml and deploy.yml over 1, 2 an
 bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a container of the targets' platform)
 	bash scripts/bundle.sh build
 
-bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size
+bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size, adds a row to docs/benchmarks/bundle.csv
 	bash scripts/bundle.sh report
 
 .PHONY: help lock setup setup-venv demo demo-down bench bench-sizing bench-provision bench-fleet bundle bundle-report test test-platforms test-fast lint unit integration sanity molecule release collection clean

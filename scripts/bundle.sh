@@ -3,7 +3,9 @@
 # (WEBSTACK_PLATFORM: ubuntu2404 by default, ubuntu2204, debian12; or WEBSTACK_IMAGE).
 #   scripts/bundle.sh build    build dist/bundle/<platform>/webstack-bundle/ and its .tar.gz
 #   scripts/bundle.sh report   a cold build (fresh builder, empty caches), then a warm one; prints
-#                              both times and the bundle's size
+#                              both times and the bundle's size, and adds them as a row (date,
+#                              commit, platform, ...) to WEBSTACK_BUNDLE_REPORT (default
+#                              docs/benchmarks/bundle.csv, the file docs/offline.md cites)
 #   scripts/bundle.sh down     remove the builder container
 # The builder container (webstack-bundle-builder-<platform>) is kept between builds, and its
 # cache (downloaded .debs, pip's cache, the wheel builder) lives in .cache/bundle/<platform>, so
@@ -18,6 +20,7 @@ NAME="${WEBSTACK_BUNDLE_BUILDER:-webstack-bundle-builder-$PLATFORM}"
 CACHE="$here/.cache/bundle/$PLATFORM"
 OUT="${WEBSTACK_BUNDLE_OUTPUT:-$here/dist/bundle/$PLATFORM}"
 RELEASE_VERSION="${WEBSTACK_BUNDLE_RELEASE:-demo}"
+REPORT="${WEBSTACK_BUNDLE_REPORT:-$here/docs/benchmarks/bundle.csv}"
 
 down() {
   docker rm -f "$NAME" >/dev/null 2>&1 || true
@@ -74,6 +77,20 @@ report() {
     printf "  directory    %6.1f MiB (%d files: %d .deb, %d wheels)\n", dir / 1048576, files, debs, wheels
   }'
   printf '  sha256       %s\n' "$(cut -d' ' -f1 "$tarball.sha256")"
+  # One row per report; the commit is the one the bundle was built from, "-dirty" when the
+  # paths it is built from had uncommitted changes then (the row describes no commit exactly).
+  local commit
+  commit="$(git rev-parse --short HEAD)"
+  [ -z "$(git status --porcelain -- roles plugins playbooks examples requirements scripts galaxy.yml)" ] ||
+    commit="$commit-dirty"
+  mkdir -p "$(dirname "$REPORT")"
+  [ -s "$REPORT" ] ||
+    echo 'date,commit,platform,cold_s,warm_s,size_bytes,dir_bytes,wheels,debs' > "$REPORT"
+  printf '%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$commit" "$PLATFORM" \
+    "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" "$(awk -v a="$t1" -v b="$t2" 'BEGIN{print b-a}')" \
+    "$(stat -c %s "$tarball")" "$(du -sb "$dir" | cut -f1)" \
+    "$(find "$dir/wheelhouse" -name '*.whl' | wc -l)" "$(find "$dir/debs" -name '*.deb' | wc -l)" >> "$REPORT"
+  log "row added to $REPORT"
 }
 
 case "${1:-build}" in
