@@ -62,9 +62,9 @@ setup-venv:
 test: ## Every test: lint, unit, integration and sanity beside each molecule scenario (platforms spread, each at least once); virtualenvs and base images made first
 	bash scripts/test.sh --jobs $(TEST_JOBS) $(TEST_MATRIX)
 
-test-platforms: setup ## Every molecule scenario on every platform; wall times in dist/test-platforms.md
+test-platforms: setup ## Every molecule scenario on every platform; results, wall times and commit in docs/results/test-platforms.md and .csv
 	bash scripts/setup.sh images
-	bash scripts/molecule.sh --jobs $(TEST_JOBS) --report dist/test-platforms.md \
+	bash scripts/molecule.sh --jobs $(TEST_JOBS) --report docs/results/test-platforms.md \
 	  $(foreach s,$(SCENARIOS),$(foreach p,$(shell bash scripts/platform.sh list),$(s):$(p)))
 
 test-fast: setup-venv ## The inner loop: lint and unit tests (no containers)

@@ -9,6 +9,9 @@
 #                                           another platform: its instances' names are fixed)
 #   molecule.sh --report FILE a:p b:q ...   run them all even after a failure, then write a
 #                                           platform x scenario table of results and wall times
+#                                           to FILE (markdown, with the date and the commits) and
+#                                           each run as a row to FILE's .csv beside it (date,
+#                                           commit, scenario, platform, result, seconds)
 # Stops starting scenarios at the first failure unless --report is given; exits non-zero when
 # any run failed. With one lane a scenario's output streams as it runs; with more, each
 # scenario's output goes to <logs>/<scenario>-<platform>.log (WEBSTACK_MOLECULE_LOGS, default
@@ -103,7 +106,7 @@ done_item() {
 
 # run_one ITEM LANE: one scenario on its platform, holding the lane's lock.
 run_one() {
-  local item="$1" lane="$2" scenario platform start status seconds lock out
+  local item="$1" lane="$2" scenario platform start status seconds lock out commit
   scenario="${item%%:*}"
   platform="$(bash scripts/platform.sh of "$item")"
   lock="$LOCK"
@@ -115,6 +118,10 @@ run_one() {
     echo "==> lane $lane: molecule test -s $scenario on $platform started (log: $out)"
   fi
   start=$(date +%s)
+  # The commit the scenario runs at ("-dirty": with uncommitted changes to what it tests).
+  commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  [ -z "$(git status --porcelain -- roles plugins playbooks molecule requirements meta galaxy.yml 2>/dev/null)" ] ||
+    commit="$commit-dirty"
   if { echo "==> molecule test -s $scenario on $platform ($(bash scripts/platform.sh image "$platform"))"
        "$BUILD_IMAGE" "$platform" &&
        WEBSTACK_PLATFORM="$platform" flock "$lock" "$MOLECULE" test -s "$scenario" 2>&1 | stamp "$start"
@@ -130,7 +137,8 @@ run_one() {
     # The whole log at once, under the mutex, so that the lanes' logs do not interleave.
     flock "$mutex" cat "$out"
   fi
-  flock "$mutex" printf '%s\t%s\t%s\t%s\n' "$scenario" "$platform" "$status" "$seconds" >> "$results"
+  flock "$mutex" printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$platform" "$status" "$seconds" \
+    "$(date -u -d "@$start" +%Y-%m-%dT%H:%M:%SZ)" "$commit" >> "$results"
   done_item "$scenario"
 }
 
@@ -158,13 +166,19 @@ grep -q $'\tFAILED\t' "$results" && failed=1
 [ "$(wc -l < "$results")" = "$#" ] || failed=1
 
 echo "==> molecule runs:"
-column -t -s $'\t' "$results" || cat "$results"
+cut -f1-4 "$results" | column -t -s $'\t' || cut -f1-4 "$results"
 if [ -n "$report" ]; then
   mkdir -p "$(dirname "$report")"
-  python3 - "$results" "$(bash scripts/platform.sh list)" > "$report" <<'PY'
+  python3 - "$results" "$(bash scripts/platform.sh list)" "${report%.md}.csv" > "$report" <<'PY'
+import csv
 import sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
 platforms = sys.argv[2].split()
+with open(sys.argv[3], "w", newline="") as out:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "commit", "scenario", "platform", "result", "seconds"])
+    for r in sorted(rows, key=lambda r: r[4]):
+        writer.writerow([r[4], r[5], r[0], r[1], r[2], r[3]])
 scenarios = list(dict.fromkeys(r[0] for r in rows))
 cell = {(r[0], r[1]): f"{'✓' if r[2] == 'passed' else '✗ failed'} {int(r[3]) // 60}:{int(r[3]) % 60:02d}" for r in rows}
 print("| scenario | " + " | ".join(platforms) + " |")
@@ -173,8 +187,12 @@ for s in scenarios:
     print(f"| `{s}` | " + " | ".join(cell.get((s, p), "–") for p in platforms) + " |")
 total = {p: sum(int(r[3]) for r in rows if r[1] == p) for p in platforms}
 print("| all | " + " | ".join(f"{t // 60} min" for t in total.values()) + " |")
+print()
+print(f"Started {min(r[4] for r in rows)}, at commit {', '.join(dict.fromkeys(r[5] for r in rows))}"
+      f" (`git rev-parse --short HEAD` when each scenario started; -dirty: with uncommitted changes"
+      f" to what it tests); each run's result, seconds and commit in {sys.argv[3].rsplit('/', 1)[-1]}.")
 PY
-  echo "==> table written to $report"
+  echo "==> table written to $report, the runs to ${report%.md}.csv"
   cat "$report"
 fi
 exit "$failed"

@@ -67,6 +67,24 @@ def test_a_report_runs_everything_and_tables_platform_by_scenario(tmp_path):
     assert lines[3].startswith("| `broken` | ✗ failed 0:0")
 
 
+def test_a_report_names_its_date_and_commit_and_writes_each_run_to_a_csv_beside_it(tmp_path):
+    report = tmp_path / "table.md"
+    rc, _ignored, _calls = run(tmp_path, "--report", str(report), "nginx:ubuntu2404", "broken:debian12")
+    assert rc == 1
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, check=False).stdout.strip() or "unknown"
+    assert re.search(r"^Started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, at commit " + commit,
+                     report.read_text(), re.M), report.read_text()
+    lines = (tmp_path / "table.csv").read_text().splitlines()
+    assert lines[0] == "date,commit,scenario,platform,result,seconds"
+    assert len(lines) == 3
+    rows = {line.split(",")[2]: line.split(",") for line in lines[1:]}
+    assert rows["nginx"][1].startswith(commit)
+    assert rows["nginx"][3:5] == ["ubuntu2404", "passed"]
+    assert rows["broken"][3:5] == ["debian12", "FAILED"]
+    assert rows["broken"][5].isdigit()
+
+
 def test_an_unknown_platform_stops_before_any_run(tmp_path):
     rc, _ignored, calls = run(tmp_path, "nginx:centos9")
     assert rc != 0
