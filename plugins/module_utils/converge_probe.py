@@ -7,17 +7,26 @@ A role that converged records a stamp on the host: the fingerprint of what it wa
 content of its configuration paths, its units' enablement, its packages' versions). A later
 run observes the same things with one shell command and skips the role's tasks when the
 fingerprint and the digest are unchanged, every unit is active and the stamp is young enough.
+
+Inputs hold secrets (passwords, keys, URLs with passwords), and a plain digest of a short one
+can be reversed by guessing: every digest a stamp keeps is keyed (HMAC-SHA256) with a random
+key that lives on the host only, root-only beside the stamps, so a digest read from a stamp, a
+backup or a log cannot be tested against guesses without that key. No digest is returned to
+the playbook; what the probe hands to the record step is a random token (see the action).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import posixpath
 import shlex
 
-MARKERS = ("#webstack-stamp", "#webstack-tree", "#webstack-sums", "#webstack-units", "#webstack-packages")
+MARKERS = ("#webstack-stamp", "#webstack-tree", "#webstack-sums", "#webstack-units", "#webstack-packages",
+           "#webstack-key", "#webstack-staged")
+KEY_NAME = ".key"
 
 
 def _canonical(value):
@@ -57,7 +66,9 @@ def fingerprint(parts):
 
 def input_parts(code_digest, inputs):
     """A digest for each input that can change on its own: the code, and each key of inputs
-    (one level down in dicts), so that a changed fingerprint can name what changed."""
+    (one level down in dicts), so that a changed fingerprint can name what changed. Plain
+    digests of values that may be secret: the action keys them (keyed_parts) before a stamp
+    keeps them, and neither returns nor shows them."""
     parts = {"code": code_digest}
     for key, value in inputs.items():
         if isinstance(value, dict) and value:
@@ -90,19 +101,42 @@ def outermost(paths, within=()):
     return kept
 
 
-def observe_command(stamp, paths=(), units=(), packages=(), shallow=()):
+def key_path(stamp):
+    """Where the key of the stamps beside stamp lives (one per stamp directory)."""
+    return posixpath.join(posixpath.dirname(stamp) or ".", KEY_NAME)
+
+
+def staged_path(stamp):
+    """Where a probe stages this run's keyed input digests for the record step."""
+    return stamp[:-len(".json")] + ".staged" if stamp.endswith(".json") else stamp + ".staged"
+
+
+def _create_key_command(stamp):
+    """Make the stamps' key unless it exists: 32 random bytes in hex, root-only, never replaced
+    (the new key is linked into place, which fails when another is already there)."""
+    directory = posixpath.dirname(stamp) or "."
+    key = key_path(stamp)
+    temp = shlex.quote(key) + ".new.$$"
+    return (f"[ -s {shlex.quote(key)} ] || {{ mkdir -p -m 0700 {shlex.quote(directory)} && ( umask 077;"
+            f" head -c 32 /dev/urandom | od -An -vtx1 | tr -d ' \\n' > {temp} )"
+            f" && {{ ln {temp} {shlex.quote(key)} 2>/dev/null; rm -f {temp}; }}; }}")
+
+
+def observe_command(stamp, paths=(), units=(), packages=(), shallow=(), create_key=False):
     """One POSIX shell command printing the stamp and what is observed, in marked sections.
 
     The tree lists every path under paths, and each of shallow with its direct entries (type,
     mode, owner, group, link target), or '<path> missing'; the sums are the sha256 of each
     regular file listed; the units are systemd's Id, ActiveState and UnitFileState; the
-    packages dpkg's name, version and status.
+    packages dpkg's name, version and status; then the stamps' key (made first with
+    create_key) and what a probe staged. Its output is private (it holds the key): the action
+    never shows it.
     """
     paths = outermost(paths)
     shallow = outermost(shallow, within=paths)
     walks = [(" ".join(shlex.quote(path) for path in group), depth)
              for group, depth in ((paths, ""), (shallow, " -maxdepth 1")) if group]
-    lines = [
+    lines = ([_create_key_command(stamp)] if create_key else []) + [
         f"echo '{MARKERS[0]}'; cat {shlex.quote(stamp)} 2>/dev/null; echo",
         f"echo '{MARKERS[1]}'",
     ]
@@ -124,14 +158,27 @@ def observe_command(stamp, paths=(), units=(), packages=(), shallow=()):
     if packages:
         lines.append("dpkg-query --show --showformat='${Package} ${Version} ${db:Status-Status}\\n' "
                      + " ".join(shlex.quote(name) for name in packages) + " 2>/dev/null | LC_ALL=C sort")
+    lines.append(f"echo '{MARKERS[5]}'; cat {shlex.quote(key_path(stamp))} 2>/dev/null; echo")
+    lines.append(f"echo '{MARKERS[6]}'; cat {shlex.quote(staged_path(stamp))} 2>/dev/null; echo")
     lines.append("true")
     return "; ".join(lines)
 
 
-def parse_observation(stdout):
-    """Split the command's output into (stamp dict or None, observed text, units dict).
+def _json_dict(text):
+    """The dict in text (JSON), or None."""
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
-    units maps each unit's Id to its properties. Raises ValueError when a section is missing.
+
+def parse_observation(stdout):
+    """Split the command's output into (stamp dict or None, observed text, units dict, private).
+
+    units maps each unit's Id to its properties; private holds the stamps' key (text or None)
+    and what a probe staged (dict or None), for the controller only. Raises ValueError when a
+    section is missing.
     """
     sections = {}
     current = None
@@ -144,13 +191,7 @@ def parse_observation(stdout):
     missing = [marker for marker in MARKERS if marker not in sections]
     if missing:
         raise ValueError("the observation printed no " + ", ".join(missing))
-    stamp_text = "\n".join(sections[MARKERS[0]]).strip()
-    try:
-        stamp = json.loads(stamp_text) if stamp_text else None
-    except ValueError:
-        stamp = None
-    if not isinstance(stamp, dict):
-        stamp = None
+    stamp = _json_dict("\n".join(sections[MARKERS[0]]).strip())
     units = {}
     block = {}
     for line in sections[MARKERS[3]] + [""]:
@@ -165,20 +206,33 @@ def parse_observation(stdout):
         [MARKERS[1]] + sections[MARKERS[1]] + [MARKERS[2]] + sections[MARKERS[2]]
         + [MARKERS[3]] + sorted(f"{unit} {props.get('UnitFileState', '')}" for unit, props in units.items())
         + [MARKERS[4]] + sections[MARKERS[4]])
-    return stamp, observed, units
+    key = "".join(sections[MARKERS[5]]).strip()
+    private = {"key": key if len(key) >= 32 else None,
+               "staged": _json_dict("\n".join(sections[MARKERS[6]]).strip())}
+    return stamp, observed, units, private
 
 
-def observed_digest(observed):
-    """sha256 of the observed text."""
-    return hashlib.sha256(observed.encode()).hexdigest()
+def keyed(key, text):
+    """HMAC-SHA256 of text under the stamps' key (hex): what a stamp keeps instead of a plain digest."""
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_parts(key, parts):
+    """The parts (input_parts) with each digest keyed."""
+    return {name: keyed(key, digest) for name, digest in parts.items()}
+
+
+def observed_digest(observed, key):
+    """The keyed digest of the observed text (file sums included, some of secret files)."""
+    return keyed(key, hashlib.sha256(observed.encode()).hexdigest())
 
 
 def decide(stamp, parts, digest, units, expected_units, max_age, now):
     """(current, reason): whether the recorded converge still holds, and why not.
 
-    parts are this run's input digests (input_parts); digest the observed digest; units the
-    observed unit properties; expected_units the units that must be active; max_age in
-    seconds (0: a stamp never expires); now the time in seconds since the epoch.
+    parts are this run's keyed input digests (keyed_parts); digest the keyed observed digest;
+    units the observed unit properties; expected_units the units that must be active; max_age
+    in seconds (0: a stamp never expires); now the time in seconds since the epoch.
     """
     if stamp is None:
         return False, "no stamp of an earlier converge"
@@ -199,14 +253,22 @@ def decide(stamp, parts, digest, units, expected_units, max_age, now):
 
 
 def stamp_text(parts, digest, now):
-    """The stamp's content: one line of JSON (digests only: no input value is written)."""
+    """The stamp's content: one line of JSON (keyed digests only: no input value is written)."""
     return json.dumps({"fingerprint": fingerprint(parts), "parts": parts, "observed": digest, "at": int(now)},
                       sort_keys=True, separators=(",", ":"))
 
 
-def write_command(stamp, text):
-    """The shell command that writes text to the stamp atomically, readable by root only."""
-    directory = os.path.dirname(stamp) or "."
-    temp = stamp + ".new"
-    return (f"mkdir -p -m 0700 {shlex.quote(directory)} && umask 077 && printf '%s\\n' {shlex.quote(text)}"
-            f" > {shlex.quote(temp)} && mv -f {shlex.quote(temp)} {shlex.quote(stamp)}")
+def staged_text(token, parts):
+    """What a probe stages for the record step: its token and its keyed input digests."""
+    return json.dumps({"token": token, "parts": parts}, sort_keys=True, separators=(",", ":"))
+
+
+def write_command(path, remove=()):
+    """The shell command that writes its standard input to path atomically, readable by root
+    only, then removes the files in remove. The content never appears in the command line
+    (Ansible shows command lines at -vvv)."""
+    directory = os.path.dirname(path) or "."
+    temp = path + ".new"
+    removed = "".join(f" && rm -f {shlex.quote(other)}" for other in remove)
+    return (f"mkdir -p -m 0700 {shlex.quote(directory)} && umask 077 && cat > {shlex.quote(temp)}"
+            f" && mv -f {shlex.quote(temp)} {shlex.quote(path)}{removed}")

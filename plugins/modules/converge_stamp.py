@@ -23,6 +23,13 @@ description:
     changes nothing and runs in check mode.
   - With O(state=recorded) it writes the stamp (root-only, atomically), which is bookkeeping
     and never reported as a change; in check mode it writes nothing.
+  - Inputs hold secrets, so no digest of one is ever returned or shown. A stamp keeps keyed
+    digests (HMAC-SHA256) only, under a random key made on the host (C(<stamp_dir>/.key),
+    root-only, never sent anywhere but to the controller's memory); a probe that finds the
+    stamp not holding stages this run's keyed digests beside it (C(<name>.staged)) and
+    returns a random token in RV(parts) for the record step. Whatever is written travels on
+    the command's standard input, and the commands' output is hidden at every verbosity, as a
+    C(no_log) task's is.
 options:
   name:
     description: The stamp's name (one per role and host), the file C(<stamp_dir>/<name>.json).
@@ -57,8 +64,10 @@ options:
     default: []
   parts:
     description:
-      - With O(state=recorded), the input digests the probe returned (RV(parts)), so the stamp
-        keeps the inputs as they were when the role started. Computed again when omitted.
+      - With O(state=recorded), what the probe returned (RV(parts)): the stamp then keeps the
+        inputs the probe staged, as they were when the role started. Computed again when omitted.
+      - When the staged inputs are gone (another probe ran since), nothing is recorded and the next
+        run converges in full.
     type: dict
   units:
     description: systemd units that must be active, and whose enablement is observed.
@@ -79,6 +88,8 @@ options:
     type: str
     default: /var/lib/webstack/converge
 notes:
+  - The stamps' key and the staged file are bookkeeping like the stamp itself; a probe that
+    makes them still reports no change, and a check run makes neither.
   - State kept inside a service (RabbitMQ users, PostgreSQL roles) is not observed; a stamp's
     O(max_age) bounds how long such drift goes unrepaired.
 """
@@ -114,10 +125,12 @@ reason:
   type: str
   sample: the host's files, units or packages changed since the last converge
 parts:
-  description: The digest of each input (the code, each variable, each fact); no value is returned.
-  returned: when the inputs could be read
+  description:
+    - A random token naming the inputs this probe staged on the host, for O(state=recorded) to
+      record; no value and no digest of one is returned.
+  returned: when the last converge does not hold and this is not a check run
   type: dict
-  sample: {code: 9f2c..., vars.nginx_sites: 41d0...}
+  sample: {staged: 5c0f3a9e61d24b7f8e2a4c6d0b1f3e57}
 stamp:
   description: The stamp's path on the host.
   returned: when the host was observed

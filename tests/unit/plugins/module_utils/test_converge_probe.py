@@ -1,20 +1,29 @@
 """Unit tests for the converge stamp behind webstack.django.converge_stamp: the observation runs
 for real in a shell on a temporary tree, the decision on its parsed output."""
 
+import hashlib
+import json
 import os
 import subprocess
 
 import pytest
 
 from ansible_collections.webstack.django.plugins.module_utils.converge_probe import (
-    changed_parts, decide, fingerprint, input_parts, observe_command, observed_digest, outermost,
-    parse_observation, stamp_text, tree_digest, write_command)
+    changed_parts, decide, fingerprint, input_parts, key_path, keyed, keyed_parts, observe_command,
+    observed_digest, outermost, parse_observation, staged_path, staged_text, stamp_text, tree_digest,
+    write_command)
+
+KEY = "k" * 64
 
 
-def observe(stamp, paths, units=(), packages=(), shallow=()):
-    out = subprocess.run(["sh", "-c", observe_command(stamp, paths, units, packages, shallow)],
+def observe(stamp, paths, units=(), packages=(), shallow=(), create_key=False):
+    out = subprocess.run(["sh", "-c", observe_command(stamp, paths, units, packages, shallow, create_key)],
                          check=True, capture_output=True, text=True).stdout
     return parse_observation(out)
+
+
+def write(path, text, remove=()):
+    subprocess.run(["sh", "-c", write_command(path, remove)], input=text + "\n", text=True, check=True)
 
 
 @pytest.fixture(name="tree")
@@ -28,8 +37,8 @@ def fixture_tree(tmp_path):
 
 
 def digest_of(tree, *extra):
-    _stamp, observed, _units = observe(str(tree / "stamp.json"), [str(tree / "etc" / "app"), *extra])
-    return observed_digest(observed)
+    _stamp, observed, _units, _private = observe(str(tree / "stamp.json"), [str(tree / "etc" / "app"), *extra])
+    return observed_digest(observed, KEY)
 
 
 def test_the_same_tree_gives_the_same_digest(tree):
@@ -60,7 +69,7 @@ def test_a_shallow_path_sees_its_entries_but_not_below(tree):
     conf = tree / "etc" / "app"
 
     def shallow():
-        return observed_digest(observe(str(tree / "stamp.json"), [], shallow=[str(conf)])[1])
+        return observed_digest(observe(str(tree / "stamp.json"), [], shallow=[str(conf)])[1], KEY)
     before = shallow()
     (conf / "sites" / "default").write_text("listen 81\n")
     assert shallow() == before
@@ -73,15 +82,53 @@ def test_a_shallow_path_sees_its_entries_but_not_below(tree):
 
 def test_the_stamp_written_is_read_back_root_only(tree):
     stamp = str(tree / "state" / "converge" / "app.json")
-    parts = input_parts("c" * 64, {"vars": {"app_password": "s3cret"}})
+    parts = keyed_parts(KEY, input_parts("c" * 64, {"vars": {"app_password": "s3cret"}}))
     text = stamp_text(parts, "d" * 64, 1000.9)
-    subprocess.run(["sh", "-c", write_command(stamp, text)], check=True)
+    command = write_command(stamp)
+    write(stamp, text)
     assert oct(os.stat(stamp).st_mode & 0o777) == "0o600"
     assert oct(os.stat(os.path.dirname(stamp)).st_mode & 0o777) == "0o700"
     assert oct(os.stat(tree / "state").st_mode & 0o777) != "0o700"
-    read, _observed, _units = observe(stamp, [str(tree / "etc")])
+    read, _observed, _units, _private = observe(stamp, [str(tree / "etc")])
     assert read == {"fingerprint": fingerprint(parts), "parts": parts, "observed": "d" * 64, "at": 1000}
     assert "s3cret" not in text
+    # What is written travels on standard input: the command line (shown at -vvv) holds none of it.
+    assert parts["vars.app_password"] not in command and "fingerprint" not in command
+
+
+def test_the_write_removes_the_staged_inputs(tree):
+    stamp = str(tree / "converge" / "app.json")
+    write(staged_path(stamp), staged_text("t" * 32, {"code": "x"}))
+    assert observe(stamp, [])[3]["staged"] == {"token": "t" * 32, "parts": {"code": "x"}}
+    write(stamp, "{}", remove=[staged_path(stamp)])
+    assert not os.path.exists(staged_path(stamp))
+    assert observe(stamp, [])[3]["staged"] is None
+
+
+def test_the_key_is_made_once_root_only_and_read_back(tree):
+    stamp = str(tree / "state" / "converge" / "app.json")
+    assert observe(stamp, [])[3]["key"] is None
+    assert not os.path.exists(key_path(stamp))
+    key = observe(stamp, [], create_key=True)[3]["key"]
+    assert len(key) == 64 and int(key, 16) >= 0
+    assert oct(os.stat(key_path(stamp)).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(os.path.dirname(stamp)).st_mode & 0o777) == "0o700"
+    assert observe(stamp, [], create_key=True)[3]["key"] == key
+    assert observe(str(tree / "other" / "app.json"), [], create_key=True)[3]["key"] != key
+    assert sorted(os.listdir(os.path.dirname(stamp))) == [".key"]
+
+
+def test_keyed_digests_depend_on_the_key_and_are_not_the_plain_ones():
+    secret = "hunter2-short"
+    plain = input_parts("c", {"vars": {"app_password": secret}})
+    one, other = keyed_parts("a" * 64, plain), keyed_parts("b" * 64, plain)
+    assert one.keys() == plain.keys()
+    assert one["vars.app_password"] != other["vars.app_password"]
+    guesses = {hashlib.new(algo, form.encode()).hexdigest()
+               for algo in ("sha256", "sha1", "md5") for form in (secret, json.dumps(secret))}
+    assert plain["vars.app_password"] in guesses  # what a stamp used to keep: found by guessing
+    assert not set(one.values()) & guesses
+    assert keyed("a" * 64, "x") == keyed("a" * 64, "x") != keyed("a" * 64, "y")
 
 
 def test_a_garbled_stamp_reads_as_none(tree):
@@ -93,19 +140,20 @@ def test_units_are_parsed_and_only_their_enablement_enters_the_digest():
     out = ("#webstack-stamp\n\n#webstack-tree\n#webstack-sums\n#webstack-units\n"
            "Id=nginx.service\nActiveState=active\nUnitFileState=enabled\n\n"
            "ActiveState=activating\nUnitFileState=enabled\nId=uwsgi-app.service\n"
-           "#webstack-packages\nnginx 1.24.0 installed\n")
-    _stamp, observed, units = parse_observation(out)
+           "#webstack-packages\nnginx 1.24.0 installed\n#webstack-key\n\n#webstack-staged\n\n")
+    _stamp, observed, units, _private = parse_observation(out)
     assert units["nginx.service"]["ActiveState"] == "active"
     assert units["uwsgi-app.service"]["ActiveState"] == "activating"
     restarted = out.replace("ActiveState=activating", "ActiveState=active")
-    assert observed_digest(parse_observation(restarted)[1]) == observed_digest(observed)
+    assert observed_digest(parse_observation(restarted)[1], KEY) == observed_digest(observed, KEY)
     disabled = out.replace("UnitFileState=enabled\nId=uwsgi", "UnitFileState=disabled\nId=uwsgi")
-    assert observed_digest(parse_observation(disabled)[1]) != observed_digest(observed)
+    assert observed_digest(parse_observation(disabled)[1], KEY) != observed_digest(observed, KEY)
 
 
 def test_an_output_without_its_sections_is_an_error():
     with pytest.raises(ValueError, match="#webstack-units"):
-        parse_observation("#webstack-stamp\n#webstack-tree\n#webstack-sums\n#webstack-packages\n")
+        parse_observation("#webstack-stamp\n#webstack-tree\n#webstack-sums\n#webstack-packages\n"
+                          "#webstack-key\n#webstack-staged\n")
 
 
 def test_the_packages_section_lists_versions_from_dpkg():
