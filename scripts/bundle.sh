@@ -56,6 +56,7 @@ report() {
   log "cold build: new builder container, empty caches"
   down
   rm -rf "$CACHE/builder" "$OUT"
+  mkdir -p "$CACHE"
   local t0 t1 t2
   t0=$(date +%s.%N)
   build >"$CACHE/cold.log" 2>&1 || { tail -n 40 "$CACHE/cold.log"; exit 1; }
