@@ -4,8 +4,8 @@ A figure carries a marker right after it, an HTML comment that renders as nothin
 
     12.4 s<!-- figure: docs/benchmarks/provision-ssh.csv step=second-run-stamps seconds -->
 
-names the file, the row (every `column=value` that is not an option below; exactly one row must
-match) and the column; the number printed just before the marker must equal that cell, rounded
+names the file, the row (every `column=value` that is not an option below, quoted when the
+value has spaces; exactly one row must match) and the column; the number printed just before the marker must equal that cell, rounded
 as printed (`24:22` is a number of seconds as m:ss). Options: `scale=100` (a ratio printed as a
 percentage), `unit=min` (seconds printed as minutes), `fit=slope|intercept|<x>` with `x=<column>`
 (the least-squares line through the matching rows: its slope, its intercept, or its value at x).
@@ -18,6 +18,7 @@ commit before the run). A document that cites a file names that date and that co
 import csv
 import os
 import re
+import shlex
 import subprocess
 
 import pytest
@@ -59,7 +60,7 @@ CITATIONS = citations()
 
 
 def parse(spec):
-    path, *words = spec.split()
+    path, *words = shlex.split(spec)
     where, options, columns = {}, {}, []
     for word in words:
         key, eq, value = word.partition("=")
