@@ -137,6 +137,22 @@ def test_a_cited_figure_is_the_value_in_its_file(doc, line, printed, spec):
         assert commit.removesuffix("-dirty") in text, f"{doc} cites {path} but not its commit {commit}"
 
 
+def test_every_result_file_names_its_date_and_commit():
+    listed = {row["file"] for row in rows_of(RUNS)}
+    for folder in ("docs/benchmarks", "docs/results"):
+        if not os.path.isdir(os.path.join(ROOT, folder)):
+            continue
+        for name in sorted(os.listdir(os.path.join(ROOT, folder))):
+            path = f"{folder}/{name}"
+            if not name.endswith(".csv") or path == RUNS:
+                continue
+            rows = rows_of(path)
+            if rows and {"date", "commit"} <= set(rows[0]):
+                assert all(row["date"] and row["commit"] for row in rows), path
+            else:
+                assert path in listed, f"{path}: no date and commit columns and no row in {RUNS}"
+
+
 def test_each_file_of_runs_csv_exists_and_names_a_date_and_a_commit():
     for row in rows_of(RUNS):
         assert os.path.isfile(os.path.join(ROOT, row["file"])), row["file"]
