@@ -27,6 +27,11 @@ description:
     C(max_wal_senders=10) allow streaming replication.
   - O(overrides) win over every computed value; an unknown key or a bad value raises an error
     that names C(postgresql_settings) and the key.
+  - "Overridden sizes are bounded by the host's memory, so that no value keeps the server from
+    starting or lets it run the host out of memory: C(shared_buffers) 128kB to 40% of memory;
+    C(effective_cache_size) 8kB to all of it; C(maintenance_work_mem) 1MB to 25%; C(work_mem)
+    64kB to (memory - shared_buffers) / max_connections, so that one sort per connection fits.
+    An error names the key and the allowed range for this host."
 positional: max_connections
 options:
   _input:
@@ -44,7 +49,9 @@ options:
   overrides:
     description:
       - Explicit settings by name (the keys of the result), winning over the computed ones.
-        Sizes are an integer (MB) or a string such as C(512MB) or C(2GB).
+        Sizes are an integer (MB) or a string with its unit (C(kB), C(MB), C(GB), C(TB)) such as
+        C(512MB) or C(2GB); a string without a unit is refused (PostgreSQL would read it in 8kB
+        pages or in kB depending on the setting).
     type: dict
     default: {}
 """
@@ -92,7 +99,17 @@ SIZE_KEYS = ("shared_buffers", "effective_cache_size", "maintenance_work_mem", "
 INT_KEYS = ("max_connections", "max_parallel_workers", "max_parallel_workers_per_gather",
             "max_wal_senders")
 KNOWN_KEYS = SIZE_KEYS + INT_KEYS + ("wal_level",)
-SIZE_PATTERN = re.compile(r"^[1-9][0-9]*(kB|MB|GB|TB)?$")
+SIZE_PATTERN = re.compile(r"^([1-9][0-9]*)(kB|MB|GB|TB)$")
+UNIT_KB = {"kB": 1, "MB": 1024, "GB": 1024 ** 2, "TB": 1024 ** 3}
+# Bounds of an overridden size in kB: the least PostgreSQL accepts, and the most as a share of
+# the host's memory (work_mem's is computed from shared_buffers and max_connections).
+SHARED_BUFFERS_MAX_SHARE = 0.40
+SIZE_BOUNDS_KB = {
+    "shared_buffers": (128, SHARED_BUFFERS_MAX_SHARE, "40% of the host's memory"),
+    "effective_cache_size": (8, 1.0, "the host's memory"),
+    "maintenance_work_mem": (1024, 0.25, "25% of the host's memory"),
+    "work_mem": (64, None, "(memory - shared_buffers) / max_connections"),
+}
 WAL_LEVELS = ("replica", "logical")
 
 
@@ -152,7 +169,7 @@ def _override(key, value):
     if key in SIZE_KEYS:
         if isinstance(value, str):
             if not SIZE_PATTERN.match(value):
-                _fail(field, f"{value!r} is not a size such as 512MB or 2GB")
+                _fail(field, f"{value!r} is not a size with its unit such as 512MB or 2GB")
             return value
         return f"{_int(field, value, 1)}MB"
     if key in INT_KEYS:
@@ -161,6 +178,38 @@ def _override(key, value):
     if value not in WAL_LEVELS:
         _fail(field, f"{value!r} is not one of {', '.join(WAL_LEVELS)}")
     return value
+
+
+def size_kb(text):
+    """kB in a size written as the filter writes it (<n>kB, MB, GB or TB)."""
+    number, unit = SIZE_PATTERN.match(text).groups()
+    return int(number) * UNIT_KB[unit]
+
+
+def _shown(kb):
+    """A size in kB as the largest whole unit that holds it (for messages)."""
+    for unit in ("TB", "GB", "MB"):
+        if kb % UNIT_KB[unit] == 0:
+            return f"{kb // UNIT_KB[unit]}{unit}"
+    return f"{kb}kB"
+
+
+def _check_bounds(settings, overridden, memory_mb):
+    """Refuse an overridden size outside its bounds for this host, naming the key and the range."""
+    memory_kb = memory_mb * 1024
+    for key in SIZE_KEYS:
+        if key not in overridden:
+            continue
+        low, share, what = SIZE_BOUNDS_KB[key]
+        if share is None:
+            high = (memory_kb - size_kb(settings["shared_buffers"])) // settings["max_connections"]
+        else:
+            high = int(memory_mb * share) * 1024
+        value = size_kb(settings[key])
+        if value < low or value > high:
+            _fail(f"postgresql_settings.{key}",
+                  f"{overridden[key]!r} is out of range {_shown(low)}-{_shown(max(high, low))} on this host "
+                  f"(at most {what}; the host has {memory_mb} MB)")
 
 
 def unknown_keys(overrides):
@@ -196,6 +245,7 @@ def postgresql_settings(facts, max_connections=None, overrides=None):
         "max_wal_senders": MAX_WAL_SENDERS,
     }
     settings.update(checked)
+    _check_bounds(settings, {key: overrides[key] for key in checked if key in SIZE_KEYS}, memory_mb)
     return settings
 
 

@@ -45,7 +45,7 @@ CASES = {
         {}, _without("manage.py", b"import sys\n"),
         r"django_app_settings_module is empty and the release archive does not name it"),
     "broker app named otherwise": (
-        {"rabbitmq_apps": [{"name": "demo", "password": "broker-pw"}]}, PROJECT,
+        {"rabbitmq_apps": [{"name": "demo", "password": "broker-pw-4e8a1c7d9b2f"}]}, PROJECT,
         r"django_app_name: \"mysite\" matches no rabbitmq_apps entry of the broker group \(it declares demo\)"),
     "empty health status list": (
         {"django_app_healthcheck_status": []}, PROJECT,
@@ -61,7 +61,7 @@ def test_the_contract_is_checked_before_any_change(tmp_path, case):
     host_vars, members, message = CASES[case]
     archive = _archive(tmp_path / "release.tar.gz", members)
     common = {"django_app_name": "mysite", "django_app_release_archive": archive,
-              "rabbitmq_apps": [{"name": "mysite", "password": "broker-pw"}]}
+              "rabbitmq_apps": [{"name": "mysite", "password": "broker-pw-4e8a1c7d9b2f"}]}
     inventory = _inventory(tmp_path, {"h": host_vars}, common)
     result = _run(os.path.join(ROOT, "playbooks", "preflight.yml"), inventory)
     out = result.stdout + result.stderr
@@ -74,7 +74,7 @@ def test_a_startproject_archive_passes_with_nothing_named(tmp_path):
     """Settings, WSGI application and Celery app all come from the archive."""
     archive = _archive(tmp_path / "release.tar.gz")
     common = {"django_app_name": "mysite", "django_app_release_archive": archive,
-              "rabbitmq_apps": [{"name": "mysite", "password": "broker-pw"}]}
+              "rabbitmq_apps": [{"name": "mysite", "password": "broker-pw-4e8a1c7d9b2f"}]}
     inventory = _inventory(tmp_path, {"h": {}}, common)
     result = _run(os.path.join(ROOT, "playbooks", "preflight.yml"), inventory, "-v")
     out = result.stdout + result.stderr
@@ -91,7 +91,7 @@ def test_a_run_that_reads_no_archive_uses_the_entry_points_recorded_on_the_host(
          "celery_module": "mysite.celery"}))
     common = {"django_app_name": "mysite", "django_app_root": str(root),
               "django_app_release_archive": str(tmp_path / "gone.tar.gz"),
-              "rabbitmq_apps": [{"name": "mysite", "password": "broker-pw"}]}
+              "rabbitmq_apps": [{"name": "mysite", "password": "broker-pw-4e8a1c7d9b2f"}]}
     inventory = _inventory(tmp_path, {"h": {}}, common)
     result = _run(os.path.join(ROOT, "playbooks", "preflight.yml"), inventory,
                   "-e", '{"webstack_preflight_archive": false}', "-v")

@@ -19,7 +19,7 @@ from conftest import BIN, ROOT, ansible_env
 
 pytestmark = pytest.mark.integration
 
-SECRET = "molecule-only-db-pw-41c9e2"
+SECRET = "molecule-only-db-pw-41c9e2"  # 26 characters: strong enough
 
 COMMON = {
     "ansible_connection": "local",
@@ -40,7 +40,7 @@ CASES = {
     "app name not a PostgreSQL identifier": (
         {"postgresql_apps": [{"name": "my-app", "password": SECRET}]}, r"postgresql_apps\[0\]\.name"),
     "short password": ({"postgresql_apps": [{"name": "demo", "password": "short"}]},
-                       r"postgresql_apps\[0\]\.password must be at least 12 characters"),
+                       r"postgresql_apps\[0\]\.password must be at least 16 characters"),
     "private address not an address": ({"webstack_private_address": "web1.example"},
                                        r'webstack_private_address: "web1.example" on \w+ is not an IP address'),
     "no database for the app": ({"postgresql_apps": [{"name": "other", "password": SECRET}]},

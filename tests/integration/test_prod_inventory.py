@@ -56,9 +56,11 @@ def test_syntax_check_needs_no_vault_password(playbook):
 def test_secrets_decrypt_with_the_documented_password():
     # debug runs on the controller: no connection to the example hosts is made.
     result = run("ansible", "-i", INVENTORY, "broker2.example.internal", "-m", "ansible.builtin.debug",
-                 "-a", "msg={{ (vault_rabbitmq_erlang_cookie is match('^[A-Za-z0-9]+$')) and "
-                       "(django_app_secret_key | length >= 50) and rabbitmq_apps[0].password | length > 0 and postgresql_apps[0].password | length >= 12 and "
-                       "postgresql_replication_password | length >= 12 }}",
+                 "-a", "msg={{ (vault_rabbitmq_erlang_cookie is match('^[A-Za-z0-9]{20,}$')) and "
+                       "(django_app_secret_key | length >= 50) and "
+                       "(rabbitmq_apps | webstack.django.weak_secrets('rabbitmq_apps', min_length=16, single_line=true)"
+                       " + postgresql_apps | webstack.django.weak_secrets('postgresql_apps', min_length=16)"
+                       " + postgresql_replication_password | webstack.django.weak_secrets('r', min_length=16)) == [] }}",
                  "--vault-password-file", EXAMPLE_PASSWORD)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r'"?msg"?: true', result.stdout), result.stdout

@@ -138,6 +138,40 @@ def test_bad_overrides_name_the_key(overrides, message):
         postgresql_settings(SMALL, overrides=overrides)
 
 
+# SMALL has 4096 MB: shared_buffers up to 1638MB (40%), maintenance_work_mem 1GB (25%),
+# effective_cache_size 4GB; work_mem (4096 MB - shared_buffers) / 100 connections.
+@pytest.mark.parametrize("overrides, message", [
+    ({"shared_buffers": "64GB"}, r"postgresql_settings\.shared_buffers: '64GB' is out of range 128kB-1638MB on this host "
+                                 r"\(at most 40% of the host's memory; the host has 4096 MB\)"),
+    ({"shared_buffers": 1639}, r"postgresql_settings\.shared_buffers: 1639 is out of range 128kB-1638MB"),
+    ({"shared_buffers": "64kB"}, r"postgresql_settings\.shared_buffers: '64kB' is out of range 128kB-"),
+    ({"shared_buffers": "1024"}, r"postgresql_settings\.shared_buffers: '1024' is not a size with its unit"),
+    ({"effective_cache_size": "5GB"}, r"postgresql_settings\.effective_cache_size: '5GB' is out of range 8kB-4GB"),
+    ({"maintenance_work_mem": "2GB"}, r"postgresql_settings\.maintenance_work_mem: '2GB' is out of range 1MB-1GB"),
+    ({"maintenance_work_mem": "512kB"}, r"postgresql_settings\.maintenance_work_mem: '512kB' is out of range 1MB-"),
+    ({"work_mem": "1TB"}, r"postgresql_settings\.work_mem: '1TB' is out of range 64kB-"),
+    ({"work_mem": "32kB"}, r"postgresql_settings\.work_mem: '32kB' is out of range 64kB-"),
+    ({"work_mem": "64MB", "max_connections": 100}, r"work_mem: '64MB' is out of range 64kB-31457kB .*max_connections"),
+])
+def test_sizes_beyond_the_host_name_the_key_and_the_range(overrides, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        postgresql_settings(SMALL, overrides=overrides)
+
+
+def test_the_bounds_themselves_are_accepted():
+    settings = postgresql_settings(SMALL, overrides={
+        "shared_buffers": 1638, "effective_cache_size": "4GB", "maintenance_work_mem": "1GB",
+        "work_mem": f"{(4096 - 1638) * 1024 // 100}kB"})
+    assert settings["shared_buffers"] == "1638MB"
+    assert postgresql_settings(SMALL, overrides={"shared_buffers": "128kB", "work_mem": "64kB"})["work_mem"] == "64kB"
+
+
+def test_a_bigger_shared_buffers_leaves_less_room_for_work_mem():
+    with pytest.raises(AnsibleFilterError, match=r"work_mem: '30MB' is out of range 64kB-"):
+        postgresql_settings(SMALL, overrides={"shared_buffers": "1638MB", "work_mem": "30MB"})
+    assert postgresql_settings(SMALL, overrides={"work_mem": "30MB"})["work_mem"] == "30MB"
+
+
 @pytest.mark.parametrize("facts, message", [
     ({"vcpus": 2}, r"memtotal_mb: missing"),
     ({"memtotal_mb": 100, "vcpus": 2}, r"memtotal_mb: 100 is out of range"),
