@@ -25,6 +25,16 @@ CASES = {
     "name with a space": ({"celery_apps": [{**APP, "name": "de mo"}]}, r"celery_apps\[0\]: name"),
     "app missing": ({"celery_apps": [{k: v for k, v in APP.items() if k != "app"}]},
                     r"missing required arguments: app"),
+    "restart after 0 s": ({"celery_apps": [APP], "celery_restart_sec": 0},
+                          r"celery_restart_sec: 0 is out of range 1-3600 \(seconds\)"),
+    "restart after -1 s": ({"celery_apps": [APP], "celery_restart_sec": -1},
+                           r"celery_restart_sec: -1 is out of range 1-3600"),
+    "restart after a day": ({"celery_apps": [APP], "celery_restart_sec": 86400},
+                            r"celery_restart_sec: 86400 is out of range 1-3600"),
+    "converge max age a year": ({"celery_apps": [APP], "celery_converge_max_age": 31536000},
+                                r"celery_converge_max_age: 31536000 is out of range 0-2592000"),
+    "memory per child beyond the host": ({"celery_apps": [APP], "celery_max_memory_per_child": 1073741824},
+                                         r"celery_max_memory_per_child: 1073741824 is out of range 1-\d+ \(KiB; at most this host's"),
 }
 
 
