@@ -5,10 +5,12 @@ A figure carries a marker right after it, an HTML comment that renders as nothin
     12.4 s<!-- figure: docs/benchmarks/provision-ssh.csv step=second-run-stamps seconds -->
 
 names the file, the row (every `column=value` that is not an option below, quoted when the
-value has spaces; exactly one row must match) and the column; the number printed just before the marker must equal that cell, rounded
-as printed (`24:22` is a number of seconds as m:ss). Options: `scale=100` (a ratio printed as a
-percentage), `unit=min` (seconds printed as minutes), `fit=slope|intercept|<x>` with `x=<column>`
-(the least-squares line through the matching rows: its slope, its intercept, or its value at x).
+value has spaces; exactly one row must match) and the column; the number printed just before
+the marker must equal that cell, rounded as printed (`24:22` is a number of seconds as m:ss).
+Options: `scale=100` (a ratio printed as a percentage), `unit=min` (seconds printed as minutes),
+`unit=MiB` (bytes printed as MiB),
+`fit=slope|intercept|<x>` with `x=<column>` (the least-squares line through the matching rows:
+its slope, its intercept, or its value at x).
 
 A result file names its date and commit: in `date` and `commit` columns, or, for a file the
 benchmark writes without them, in a row of docs/benchmarks/runs.csv (file, date, commit: the last
@@ -27,7 +29,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DOCS = ["README.md"] + sorted(
     os.path.join("docs", name) for name in os.listdir(os.path.join(ROOT, "docs")) if name.endswith(".md"))
 # Each of these cites at least one figure from a result file.
-CITING = ["README.md", "docs/benchmarks.md", "docs/performance.md", "docs/worker-counts.md"]
+CITING = ["README.md", "docs/benchmarks.md", "docs/performance.md", "docs/offline.md",
+          "docs/worker-counts.md"]
 RUNS = "docs/benchmarks/runs.csv"
 MARKER = re.compile(r"<!-- figure: (?P<spec>[^>]*?) -->")
 NUMBER = re.compile(r"(\d+:\d\d(?!\d)|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?!.*\d)")
@@ -88,8 +91,7 @@ def value_of(path, where, options, column):
     else:
         assert len(rows) == 1, f"{path} {where}: {len(rows)} rows match, not one"
         value = float(rows[0][column])
-    if options.get("unit") == "min":
-        value /= 60
+    value /= {"min": 60, "MiB": 1048576}.get(options.get("unit"), 1)
     return value * float(options.get("scale", 1)), rows
 
 
