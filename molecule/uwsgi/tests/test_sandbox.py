@@ -61,10 +61,25 @@ def main_pid(host):
     return int(host.check_output(f"systemctl show -p MainPID --value {APP}"))
 
 
+def mount_of(host, pid, path):
+    """(root, options) of the mount that holds `path` as process `pid` sees it (its mountinfo)."""
+    found = None
+    for line in host.file(f"/proc/{pid}/mountinfo").content_string.splitlines():
+        fields = line.split()
+        root, point, options = fields[3], fields[4].replace("\\040", " "), fields[5].split(",")
+        # The deepest mount point above the path; of equal ones the last, which lies on top.
+        if path == point or path.startswith(point.rstrip("/") + "/"):
+            if found is None or len(point) >= len(found[0]):
+                found = (point, root, options)
+    return found[1], found[2]
+
+
 @pytest.mark.parametrize("unit", [APP, MEASURE])
 def test_unit_has_the_sandbox(host, unit):
     expected = EXPECTED[unit]
-    assert show(host, unit, expected) == expected
+    # A list's order is systemd's own (IPAddressDeny differs between versions).
+    assert {k: sorted(v.split()) for k, v in show(host, unit, expected).items()} == \
+        {k: sorted(v.split()) for k, v in expected.items()}
 
 
 @pytest.mark.parametrize("unit", [APP, MEASURE])
@@ -92,33 +107,28 @@ def test_app_processes_have_no_capability_and_a_seccomp_filter(host):
 
 def test_app_sees_its_release_read_only_and_a_private_tmp(host):
     pid = main_pid(host)
-    # Even root, in the app's mount namespace, cannot write its release, venv or configuration.
-    for path in ("/srv/hello/current/probe", "/srv/hello/venv/probe", "/etc/uwsgi/probe", "/usr/local/probe"):
-        cmd = host.run(f"nsenter -t {pid} -m touch {path}")
-        assert cmd.rc != 0 and "Read-only file system" in cmd.stderr, (path, cmd.stderr)
-        assert not host.file(path).exists
+    release = host.check_output("readlink -f /srv/hello/current")
+    # The release, the venv, the configuration, /usr and /run are read-only mounts for the app.
+    for path in (release, "/srv/hello/venv", "/etc/uwsgi", "/usr/local", "/var/lib", "/run/lock"):
+        assert "ro" in mount_of(host, pid, path)[1], path
     # Its runtime directory (the sockets) stays writable, its /tmp is its own.
-    assert host.run(f"nsenter -t {pid} -m sh -c 'touch /run/uwsgi/hello/probe && rm /run/uwsgi/hello/probe'").rc == 0
-    host.run("touch /tmp/host-only")
-    try:
-        assert host.run(f"nsenter -t {pid} -m test -e /tmp/host-only").rc != 0
-    finally:
-        host.run("rm -f /tmp/host-only")
+    assert "rw" in mount_of(host, pid, "/run/uwsgi/hello")[1]
+    root, options = mount_of(host, pid, "/tmp")
+    assert "systemd-private-" in root and "rw" in options
 
 
 def test_app_state_and_media_are_writable_when_they_exist(host):
+    pid = main_pid(host)
+    assert "ro" in mount_of(host, pid, "/srv/hello/shared/state")[1]
     host.run("install -d -o hello -g hello -m 0750 /srv/hello/shared /srv/hello/shared/state /srv/hello/shared/media")
     try:
         assert host.run(f"systemctl restart {APP}").rc == 0
         pid = main_pid(host)
         for directory in ("/srv/hello/shared/state", "/srv/hello/shared/media"):
-            cmd = host.run(f"nsenter -t {pid} -m setpriv --reuid hello --regid hello --clear-groups "
-                           f"sh -c 'echo x > {directory}/probe'")
-            assert cmd.rc == 0, cmd.stderr
-            assert host.file(f"{directory}/probe").user == "hello"
+            assert "rw" in mount_of(host, pid, directory)[1], directory
+            assert "rw" in mount_of(host, pid, directory + "/upload.png")[1], directory
         # Beside them, the shared directory itself is not.
-        cmd = host.run(f"nsenter -t {pid} -m touch /srv/hello/shared/probe")
-        assert cmd.rc != 0 and "Read-only file system" in cmd.stderr
+        assert "ro" in mount_of(host, pid, "/srv/hello/shared/app.env")[1]
     finally:
         host.run("rm -rf /srv/hello/shared")
         host.run(f"systemctl restart {APP}")
