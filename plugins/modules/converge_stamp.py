@@ -25,7 +25,7 @@ description:
     and never reported as a change; in check mode it writes nothing.
   - Inputs hold secrets, so no digest of one is ever returned or shown. A stamp keeps keyed
     digests (HMAC-SHA256) only, under a random key made on the host (C(<stamp_dir>/.key),
-    root-only, never sent anywhere but to the controller's memory); a probe that finds the
+    root-only, read into the controller's memory only); a probe that finds the
     stamp not holding stages this run's keyed digests beside it (C(<name>.staged)) and
     returns a random token in RV(parts) for the record step. Whatever is written travels on
     the command's standard input, and the commands' output is hidden at every verbosity, as a
@@ -64,7 +64,7 @@ options:
     default: []
   parts:
     description:
-      - With O(state=recorded), what the probe returned (RV(parts)): the stamp then keeps the
+      - With O(state=recorded), what the probe returned as RV(parts); the stamp then keeps the
         inputs the probe staged, as they were when the role started. Computed again when omitted.
       - When the staged inputs are gone (another probe ran since), nothing is recorded and the next
         run converges in full.

@@ -18,12 +18,12 @@ description:
     C(authenticate_user) on their standard input (RabbitMQ 3.8 and later read it there when the
     argument is omitted), never as an argument. An argument would be visible in the process list
     and, passed through C(AnsibleModule.run_command) as C(community.rabbitmq.rabbitmq_user) passes
-    it, expanded (C($HOME), C(${NAME}) and a leading C(~) replaced): the user would be stored with
-    another password than the one the app's broker URL holds, and every later run would report
-    no change.
+    it, expanded (C($HOME), C(${NAME}) and a leading C(~) replaced), so the user would be stored
+    with another password than the one the app's broker URL holds, and every later run would
+    report no change.
   - The user's tags and permissions are left as they are (C(community.rabbitmq.rabbitmq_user)
     without a password manages them).
-  - Idempotent: a password that already authenticates the user changes nothing.
+  - Idempotent, a password that already authenticates the user changes nothing.
 author:
   - webstack.django maintainers (!UNKNOWN)
 options:
