@@ -5,6 +5,8 @@ import os
 import re
 import time
 
+import pytest
+
 from conftest import curl, playbook
 
 SERVICE = "uwsgi-hello"
@@ -150,6 +152,18 @@ FACT = "/etc/ansible/facts.d/webstack_calibration.fact"
 STATE = "/var/lib/webstack/uwsgi-load-measure.json"
 
 
+def assert_wait_is_what_the_latency_leaves(fact, least_latency_ms):
+    """What a measurement must show however busy the machine is (how close W comes to the
+    view's wait is for the benchmarks and the unit tests of the arithmetic to judge): every
+    request sleeps, so the mean time in uWSGI is at least the sleep; W is that time less C, the
+    wait for a core and the queue; some wait was seen, and W/C is W over C."""
+    assert fact["latency_ms"] >= least_latency_ms, fact
+    rest = fact["latency_ms"] - fact["compute_ms"] - (fact["run_delay_ms"] or 0.0) - fact["queue_ms"]
+    assert fact["wait_ms"] == pytest.approx(max(0.0, rest), abs=0.005), fact
+    assert fact["wait_ms"] > 0 and fact["compute_ms"] > 0, fact
+    assert fact["wait_ratio"] == pytest.approx(fact["wait_ms"] / fact["compute_ms"], rel=0.01, abs=0.01), fact
+
+
 def requests_through_nginx(host, count, query=""):
     """`count` ordinary GET requests through nginx, one after the other (one curl, keep-alive)."""
     cmd = host.run(f"curl -sS --fail 'http://127.0.0.1/?{query}n=[1-{count}]' > /dev/null")
@@ -191,8 +205,8 @@ def test_passive_measurement_records_wc_from_ordinary_requests(host):
         assert fact["method"] == "passive"
         assert fact["requests"] == 610, fact
         assert fact["service"] == "uwsgi-hello.service"
-        assert fact["wait_ratio"] >= 0 and fact["compute_ms"] > 0
-        assert 4.0 < fact["wait_ms"] < 20, fact
+        # 600 of the 610 requests slept 5 ms.
+        assert_wait_is_what_the_latency_leaves(fact, 5 * 600 / 610)
         assert fact["window_s"] > 0 and fact["apps"]["hello"]["requests"] == 610
         local = host.ansible("setup", "gather_subset=!all,!min,local")["ansible_facts"]["ansible_local"]
         assert local["webstack_calibration"]["wait_ratio"] == fact["wait_ratio"]
@@ -225,18 +239,20 @@ def test_calibrate_passive_measures_live_traffic(host):
                          r"[\d.]+ s, passive\) uwsgi-hello.service'", flat), out
         fact = json.loads(host.file(FACT).content_string)
         assert fact["method"] == "passive" and fact["requests"] >= 300, fact
-        assert 4.0 < fact["wait_ms"] < 20 and fact["wait_ratio"] > 0, fact
+        assert_wait_is_what_the_latency_leaves(fact, 5)
     finally:
         host.run(f"rm -f {FACT}")
 
 
 def test_killed_master_is_restarted_by_systemd(host):
+    """Restarted by systemd and serving again, both within 60 s of the kill."""
     master = main_pid(host)
+    killed = time.time()
     assert host.run(f"kill -KILL {master}").rc == 0
-    deadline = time.time() + 60
     while main_pid(host) in (0, master):
-        assert time.time() < deadline, "systemd did not restart the app"
+        assert time.time() < killed + 60, "systemd did not restart the app within 60 s"
         time.sleep(1)
-    body = wait_serving(host)
+    body = wait_serving(host, timeout=max(0.0, killed + 60 - time.time()))
     assert body.startswith("hello release=1 ")
+    assert time.time() - killed < 60
     assert host.service(SERVICE).is_running
