@@ -58,26 +58,82 @@ def test_beat_runs_the_periodic_task(host):
     raise AssertionError("no heartbeat within 40 s")
 
 
+def done(host, prefix):
+    """How many of the tasks PREFIX-<n> have run (distinct keys), and how often in all."""
+    return json.loads(host.check_output(f"{MANAGE} count_records --prefix {prefix}"))
+
+
+def wait_for(probe, timeout, what):
+    """Call probe every second until it returns something true; return that, or fail naming what."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what} within {timeout} s"
+        time.sleep(1)
+
+
+# Logged by the worker for each task whose pool process died while running it (the task is
+# then requeued: task_reject_on_worker_lost).
+WORKER_LOST = "Task handler raised error: WorkerLostError"
+LIST_QUEUE = "rabbitmqctl -q list_queues -p demo name messages_ready messages_unacknowledged --formatter json"
+
+
+def celery_queue(listing):
+    """The app's task queue in LIST_QUEUE's output ({} when it is not listed)."""
+    return next((q for q in json.loads(listing) if q["name"] == "celery"), {})
+
+
+def unacknowledged(host):
+    """Messages of the task queue delivered to the worker and not acknowledged (0 while the
+    broker does not answer)."""
+    listing = host.run(LIST_QUEUE)
+    return celery_queue(listing.stdout).get("messages_unacknowledged", 0) if listing.rc == 0 else 0
+
+
+def worker_lost_count(host):
+    return int(host.check_output(
+        "journalctl --no-pager -o cat -u celery-demo-worker.service"
+        f" | grep -cF '{WORKER_LOST}' || true"))
+
+
 def test_no_task_lost_when_broker_restarts_and_a_worker_is_killed(host):
-    # 500 tasks of 50 ms each keep the worker busy for several seconds, during which the
-    # broker restarts and one worker process is killed with SIGKILL.
-    enqueue = host.run(f"{MANAGE} enqueue_records --prefix lost --count 500 --delay 0.05")
+    """500 tasks of 100 ms each; the broker restarts, then a worker process is killed with
+    SIGKILL. Each fault comes only once tasks are seen in flight, and the test shows they were."""
+    lost_before = worker_lost_count(host)
+    enqueue = host.run(f"{MANAGE} enqueue_records --prefix lost --count 500 --delay 0.1")
     assert enqueue.rc == 0, enqueue.stderr
-    time.sleep(2)
-    assert host.run("systemctl restart rabbitmq-server").rc == 0
-    time.sleep(3)
-    children = worker_children(host)
-    assert children, "no worker process to kill"
-    assert host.run(f"kill -9 {children[0].pid}").rc == 0
+    wait_for(lambda: done(host, "lost")["distinct"] > 0, 60, "no task ran")
+    # The queue the moment before the restart: tasks delivered and not acknowledged (acks_late:
+    # the worker holds or runs them) and tasks still waiting.
+    out = host.check_output(f"{LIST_QUEUE} && systemctl restart rabbitmq-server")
+    queue = celery_queue(out)
+    assert queue.get("messages_unacknowledged", 0) > 0 and queue.get("messages_ready", 0) > 0, out
+    assert done(host, "lost")["distinct"] < 500, "every task had run before the broker restarted"
+    # The worker consumes again from the restarted broker (it holds tasks delivered by it)
+    # before its process is killed.
+    wait_for(lambda: unacknowledged(host) > 0, 120, "the worker took no task from the restarted broker")
+    # A kill between two tasks hits an idle process; the worker logs a lost task only when
+    # the process was running one (after worker_lost_wait, 10 s). Kill again until one was.
+    hit = False
+    for _attempt in range(3):
+        children = worker_children(host)
+        assert children, "no worker process to kill"
+        host.run_expect([0], f"kill -9 {children[0].pid}")
+        assert done(host, "lost")["distinct"] < 500, "every task had run before the kill"
+        deadline = time.monotonic() + 25
+        while not hit and time.monotonic() < deadline:
+            time.sleep(2)
+            hit = worker_lost_count(host) > lost_before
+        if hit:
+            break
+    assert hit, "no kill hit a worker process running a task"
     counts = {}
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
+    while counts.get("distinct") != 500 and time.monotonic() < deadline:
         time.sleep(5)
-        out = host.run(f"{MANAGE} count_records --prefix lost")
-        if out.rc == 0:
-            counts = json.loads(out.stdout)
-            if counts["distinct"] == 500:
-                break
+        counts = done(host, "lost")
     assert counts.get("distinct") == 500, counts
     # The task is idempotent: redelivered messages may run it again, never create a second row.
     assert counts["executions"] >= 500
