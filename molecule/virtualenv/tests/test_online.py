@@ -4,6 +4,7 @@ import json
 import os
 import re
 
+import pytest
 from packaging.requirements import Requirement
 
 from ansible_collections.webstack.django.plugins.module_utils.pins import PINS
@@ -91,9 +92,11 @@ def test_check_mode_with_a_pip_older_than_22_2_predicts_from_the_installed_versi
     old = "/opt/venv-oldpip"
     python = host.check_output("python3 -c 'import sys; print(\"%d%02d\" % sys.version_info[:2])'")
     if int(python) >= 312:
+        # The fallback is never needed here: a venv's own pip has --dry-run --report.
         own = host.check_output(f"{VENV}/bin/python -m pip --version").split()[1]
         assert tuple(int(p) for p in own.split(".")[:2]) >= (22, 2)
-        return
+        pytest.skip(f"no pip older than 22.2 runs on Python {python[0]}.{python[1:]} (this venv's pip is {own}): "
+                    "the fallback is proven on Ubuntu 22.04 and Debian 12")
     host.run_expect([0], f"python3 -m venv {old} && {old}/bin/python -m pip install -q pip==22.0.2 idna==3.7")
     result = host.ansible("webstack.django.pip_requirements", f"virtualenv={old} packages=idna==3.8", check=True)
     assert result["pip_version"] == "22.0.2"
