@@ -11,6 +11,9 @@ from __future__ import annotations
 # uWSGI, as the pyuwsgi wheel (no compiler, no libpython on the target).
 PINS = {
     "pyuwsgi": "2.0.30.post1",
+    # The wheel builder's pip (the wheelhouse is resolved with `pip install --report`, pip 22.2+;
+    # Ubuntu 22.04's venvs come with pip 22.0). Supports Python 3.9 and newer.
+    "pip": "26.3",
 }
 
 

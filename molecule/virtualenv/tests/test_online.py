@@ -26,12 +26,13 @@ def locked(host):
     python = host.check_output("python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'")
     pins = {}
     with open(DEMO_REQUIREMENTS, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
+        text = re.sub(r"\\\n", " ", handle.read())  # a lock's continuation lines joined
+    for line in text.splitlines():
+        line = re.sub(r"\s--hash=\S+", "", line.split("#", 1)[0]).strip()
+        if line:
             req = Requirement(line)
-            if req.marker is None or req.marker.evaluate({"python_version": python}):
+            if req.marker is None or req.marker.evaluate({"python_version": python,
+                                                          "python_full_version": python + ".0"}):
                 pins[canonical(req.name)] = str(req.specifier).lstrip("=")
     return pins
 
