@@ -21,10 +21,12 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import uuid
 
 from ansible_collections.webstack.django.plugins.module_utils.release_build import RELEASE
+from ansible_collections.webstack.django.plugins.module_utils.safe_paths import UnsafePath, open_file
 
 RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 HISTORY_STATES = ("deployed", "rolled_back", "failed")
@@ -68,12 +70,18 @@ def read_current(root):
 
 def reported_id(root, release):
     """The first line of the release's RELEASE file (the id it reports about itself), or None
-    when the file is missing or its first line is empty."""
+    when the file is missing, is not a regular file reached without a symlink the app user
+    could have placed (the release is the app user's: ``RELEASE -> /etc/shadow`` must not make
+    root read it), or its first line is empty."""
     try:
-        with open(os.path.join(releases_dir(root), release, RELEASE), "rb") as handle:
-            first = handle.readline(4096)
-    except OSError:
+        fd = open_file(os.path.abspath(os.path.join(releases_dir(root), release, RELEASE)),
+                       os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, UnsafePath):
         return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        first = handle.readline(4096)
     return first.decode("utf-8", "replace").strip() or None
 
 
@@ -83,7 +91,15 @@ def list_releases(root):
     if not os.path.isdir(path):
         return []
     return sorted(name for name in os.listdir(path)
-                  if valid_release_id(name) and os.path.isdir(os.path.join(path, name)))
+                  if valid_release_id(name) and _is_real_dir(os.path.join(path, name)))
+
+
+def _is_real_dir(path):
+    """A directory, not a symlink to one: releases are unpacked directories, never links."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def load_history(path):

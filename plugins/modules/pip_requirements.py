@@ -27,6 +27,12 @@ description:
     virtualenv is reported as a change, with the requested requirements as the diff.
   - When it runs as root, pip runs as O(owner), or as the owner of an existing virtualenv, so the
     files in the virtualenv keep one owner.
+  - As root, it follows no symlink another user could have placed on the way to the virtualenv
+    (a link is followed only in a directory owned by root and writable by nobody else; a
+    virtualenv path through a release the app user owns that holds C(venv -> /etc/cron.d) fails,
+    naming the link), creates and chowns the virtualenv directory through a descriptor, never
+    by its path, and reads the requirements files (and the files they include) as the user pip
+    runs as.
 options:
   virtualenv:
     description: Absolute path of the virtualenv; created when missing.
@@ -156,6 +162,7 @@ stderr:
   type: str
 """
 
+import contextlib
 import grp
 import json
 import os
@@ -164,6 +171,7 @@ import re
 import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.webstack.django.plugins.module_utils.safe_paths import UnsafePath, open_directory
 
 HASH_RE = re.compile(r"(^|\s)--hash[=\s]")
 PIP_VERSION_RE = re.compile(r"^pip (\d+)\.(\d+)")
@@ -345,16 +353,57 @@ def predict(run, python, pip_args, version, requested):
     return [(m["name"], m["version"] or "(unknown version)") for m in json.loads(proc.stdout)]
 
 
+@contextlib.contextmanager
+def as_user(user, group):
+    """Run the block with the effective ids (and groups) of user when root, so that what it
+    opens is what that user could open: a requirements file of a release is read as the user
+    pip runs as, never as root (a link or an include in it cannot make root read /etc/shadow)."""
+    if user is None or os.geteuid() != 0 or user.pw_uid == 0:
+        yield
+        return
+    gid = group.gr_gid if group is not None else user.pw_gid
+    saved_groups, saved_gid = os.getgroups(), os.getegid()
+    os.setgroups(sorted(set(os.getgrouplist(user.pw_name, gid))))
+    os.setegid(gid)
+    os.seteuid(user.pw_uid)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(saved_gid)
+        os.setgroups(saved_groups)
+
+
+def virtualenv_stat(module, path):
+    """os.stat of the virtualenv directory, reached without following a symlink another user
+    could have placed, or None when it does not exist."""
+    try:
+        fd, _created = open_directory(path)
+    except FileNotFoundError:
+        return None
+    except (UnsafePath, OSError) as exc:
+        module.fail_json(msg=f"virtualenv: {exc}")
+    try:
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
 def create_virtualenv(module, run, path, user, group):
-    """Make the directory (owned by the user) and run the distribution's venv module in it."""
+    """Make the directory (owned by the user) and run the distribution's venv module in it.
+
+    The directory is made and chowned through a descriptor (open_directory): a symlink on the
+    way that another user could have placed is refused, never followed."""
     python = module.params["python"]
-    if not os.path.isdir(path):
-        try:
-            os.makedirs(path, mode=0o755)
-        except OSError as exc:
-            module.fail_json(msg=f"cannot create {path}: {exc}")
-    if user is not None and os.geteuid() == 0:
-        os.chown(path, user.pw_uid, group.gr_gid if group is not None else user.pw_gid)
+    try:
+        fd, _created = open_directory(path, create=True)
+    except (UnsafePath, OSError) as exc:
+        module.fail_json(msg=f"cannot create {path}: {exc}")
+    try:
+        if user is not None and os.geteuid() == 0:
+            os.fchown(fd, user.pw_uid, group.gr_gid if group is not None else user.pw_gid)
+    finally:
+        os.close(fd)
     cmd = [python, "-m", "venv"]
     if module.params["system_site_packages"]:
         cmd.append("--system-site-packages")
@@ -405,15 +454,8 @@ def main():
                 module.fail_json(msg=f"{key}: {p[key]} does not exist on the target")
             unknown.append(f"{key} {p[key]} does not exist yet")
 
-    require_hashes = p["require_hashes"]
-    if require_hashes is None:
-        require_hashes = bool(p["requirements"] and os.path.exists(p["requirements"]) and has_hashes(p["requirements"]))
-    if require_hashes and packages:
-        module.fail_json(msg="packages: hash-checking mode (require_hashes, or --hash in the requirements file) "
-                             "needs a hash for every requirement; list the packages in the hashed requirements file")
-    result["require_hashes"] = require_hashes
-
-    exists = os.path.isfile(os.path.join(venv, "bin", "python"))
+    venv_stat = virtualenv_stat(module, venv)
+    exists = venv_stat is not None and os.path.isfile(os.path.join(venv, "bin", "python"))
     user = group = None
     if p["owner"]:
         user = lookup_user(module, p["owner"])
@@ -422,7 +464,7 @@ def main():
                 module.fail_json(msg=f"owner: user {p['owner']!r} does not exist")
             unknown.append(f"user {p['owner']} does not exist yet")
     elif exists:
-        user = pwd.getpwuid(os.stat(venv).st_uid)
+        user = pwd.getpwuid(venv_stat.st_uid)
     if p["group"]:
         group = lookup_group(module, p["group"])
         if group is None:
@@ -432,6 +474,23 @@ def main():
     if user is not None and user.pw_uid != os.geteuid() and os.geteuid() != 0:
         module.fail_json(msg=f"pip must run as {user.pw_name}, the virtualenv's owner: run the task as root (become)")
     run = Runner(module, user, group)
+
+    require_hashes = p["require_hashes"]
+    requested = list(packages)
+    if p["requirements"] and os.path.exists(p["requirements"]):
+        try:
+            with as_user(user, group):
+                if require_hashes is None:
+                    require_hashes = has_hashes(p["requirements"])
+                requested += requirement_lines(p["requirements"])
+        except (OSError, UnicodeDecodeError) as exc:
+            module.fail_json(msg=f"requirements: cannot read {p['requirements']} as "
+                                 f"{user.pw_name if user is not None else 'the module user'}: {exc}")
+    require_hashes = bool(require_hashes)
+    if require_hashes and packages:
+        module.fail_json(msg="packages: hash-checking mode (require_hashes, or --hash in the requirements file) "
+                             "needs a hash for every requirement; list the packages in the hashed requirements file")
+    result["require_hashes"] = require_hashes
 
     pip_args = ["--no-input"]
     if p["wheelhouse"]:
@@ -447,8 +506,6 @@ def main():
     pip_args += p["extra_args"] + packages
     python = os.path.join(venv, "bin", "python")
     result["cmd"] = [python, "-m", "pip", "install"] + pip_args
-    requested = packages + (requirement_lines(p["requirements"]) if p["requirements"] and
-                            os.path.exists(p["requirements"]) else [])
 
     if not exists or unknown:
         if not exists:
@@ -464,7 +521,7 @@ def main():
             module.exit_json(**result)
         create_virtualenv(module, run, venv, user, group)
         if user is None:
-            user = pwd.getpwuid(os.stat(venv).st_uid)
+            user = pwd.getpwuid(virtualenv_stat(module, venv).st_uid)
             run = Runner(module, user, group)
 
     version, result["pip_version"] = pip_version(run, python)

@@ -13,14 +13,27 @@ short_description: Inspect a release archive, or unpack it into a release direct
 version_added: 0.1.0
 description:
   - With O(state=inspected) (run it on the controller with C(delegate_to)), reads a
-    gzip-compressed tar archive and fails, naming every offending member, when a member is an
-    absolute path, contains C(..), is a device or a FIFO, is a symlink or hard link pointing
-    outside the archive, lies below a symlink of the archive, or when a file listed in
-    O(required) is missing. An archive that is not gzip, or is truncated, fails with the reason.
-    Nothing changes.
-  - With O(state=unpacked), checks the archive the same way and unpacks it into a hidden
-    directory next to O(dest), which is renamed to O(dest) only when complete; on any failure
-    the partial directory is removed. An existing O(dest) is left alone (changed=false).
+    gzip-compressed tar archive and fails, naming every offending member and the reason, when a
+    member is an absolute path, contains C(..), is a device or a FIFO, lies below a symlink of
+    the archive, appears twice as different things, is a symlink that leads out of the release
+    directory, or a hard link to anything but an earlier regular file of the archive, or when a
+    file listed in O(required) is missing. An archive that is not gzip, or is truncated, fails
+    with the reason. Nothing changes.
+  - Symlinks are judged by where they lead, not by the text of their target. Each target is
+    resolved through the symlinks the archive itself creates before it, and again once every
+    member is in place, so C(a/b/c/d/e/l -> ../../../../..) followed by
+    C(venv -> a/b/c/d/e/l/../../../../etc/cron.d) is refused (C(venv) leads to C(/etc/cron.d)).
+    The judgement is the same on every Python, with or without C(tarfile.data_filter), which the
+    module does not use.
+  - With O(state=unpacked), checks the archive the same way (the same function as
+    O(state=inspected)) and unpacks it into a private hidden directory next to O(dest), which
+    is renamed to O(dest) only when complete; on any failure the partial directory is removed.
+    The unpack follows no link whatever the archive holds. Every member is created relative to
+    a descriptor of its directory, opened with C(O_NOFOLLOW); owners and modes are set through
+    descriptors, a symlink's own owner without following it. Modes are those of
+    C(tarfile.data_filter) (no setuid, setgid, sticky or group/other write bit; directories
+    0755); owners are O(owner) and O(group), never the archive's.
+  - An existing O(dest) is left alone (changed=false); a symlink at O(dest) fails.
   - In an archive that passes, O(discover) reads the Django project's entry points and
     O(modules) checks module paths the deployment names, from the source files in the
     archive, parsed and never executed. Only C(manage.py), the settings files and the files of
@@ -214,6 +227,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    if p["state"] == "unpacked" and os.path.islink(p["dest"]):
+        module.fail_json(msg="dest: %s is a symlink (-> %s), not a release directory: refusing to use it"
+                             % (p["dest"], os.readlink(p["dest"])))
     if p["state"] == "unpacked" and os.path.isdir(p["dest"]):
         if p["remove_source"] and os.path.exists(p["path"]) and not module.check_mode:
             os.remove(p["path"])

@@ -363,3 +363,28 @@ def test_info_reports_the_id_the_live_release_gives_itself(run, root, capsys):
     assert info(capsys, root=str(root))["reported"] == "v1.4.2"
     (root / "releases" / "r2" / "RELEASE").write_text("\nv1\n")
     assert info(capsys, root=str(root))["reported"] is None  # an empty first line names nothing
+
+
+def test_info_does_not_read_a_release_file_through_a_link_of_the_release(run, root, capsys, tmp_path):
+    """The release is the app user's: RELEASE -> a root-only file must not make root read it
+    (its first line would be printed as the id the release reports)."""
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$y$secret-hash:19000:0:99999:7:::\n")
+    os.chmod(secret, 0o600)
+    deploy(run, root, "r1")
+    capsys.readouterr()
+    os.chown(root / "releases" / "r1", 4242, 4242)
+    os.symlink(str(secret), str(root / "releases" / "r1" / "RELEASE"))
+    result = info(capsys, root=str(root))
+    assert result["reported"] is None and "secret-hash" not in json.dumps(result)
+    os.unlink(root / "releases" / "r1" / "RELEASE")
+    os.mkfifo(root / "releases" / "r1" / "RELEASE")  # nor hang on a FIFO
+    assert info(capsys, root=str(root))["reported"] is None
+
+
+def test_a_link_in_releases_is_no_release(run, root, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(str(tmp_path / "elsewhere"), str(root / "releases" / "r9"))
+    result = run(root=str(root), release="r9", state="current")
+    assert result["failed"] is True and "release r9 does not exist" in result["msg"]
+    assert releases.list_releases(str(root)) == ["r1", "r2", "r3"]

@@ -226,3 +226,124 @@ def test_nothing_to_install_only_creates_the_virtualenv(run, tmp_path):
     assert not fake.pip_runs()
     again = run(fake, virtualenv=str(tmp_path / "bare"))
     assert again["changed"] is False
+
+
+# --- No link another user could have placed is followed as root ------------------------------
+
+APP_UID = 4242  # the app user who owns a release (no account needed: only the owner matters)
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="owners and seteuid need root")
+
+
+@pytest.fixture
+def release(tmp_path):
+    """A release directory the app user owns, as the unpack leaves it, and a root-owned
+    directory and file outside it (/etc/cron.d and /etc/crontab)."""
+    path = tmp_path / "releases" / "1"
+    path.mkdir(parents=True)
+    os.chown(path, APP_UID, APP_UID)
+    outside = tmp_path / "etc"
+    (outside / "cron.d").mkdir(parents=True)
+    (outside / "crontab").write_text("root's\n")
+    return path
+
+
+def owners(*paths):
+    return [(os.stat(p).st_uid, os.stat(p).st_gid) for p in paths]
+
+
+@needs_root
+@pytest.mark.parametrize("target", ["cron.d", "crontab"])
+def test_a_venv_link_in_the_release_is_refused_and_its_target_keeps_its_owner(run, release, tmp_path, target):
+    outside = tmp_path / "etc" / target
+    os.symlink(str(outside), str(release / "venv"))
+    fake = FakePip()
+    result = run(fake, virtualenv=str(release / "venv"), owner="nobody", packages=["six==1.16.0"])
+    assert result["failed"] is True
+    assert f"{release}/venv is a symlink (-> {outside}) in {release}, a directory uid {APP_UID} can write" \
+        in result["msg"], result["msg"]
+    assert owners(outside) == [(0, 0)]
+    assert fake.calls == []  # neither venv nor pip ran
+
+
+@needs_root
+def test_a_link_on_the_way_in_the_release_is_refused_and_nothing_is_made_outside(run, release, tmp_path):
+    os.symlink(str(tmp_path / "etc"), str(release / "sub"))
+    result = run(FakePip(), virtualenv=str(release / "sub" / "cron.d" / "venv"), owner="nobody")
+    assert result["failed"] is True and "sub is a symlink" in result["msg"]
+    assert os.listdir(tmp_path / "etc" / "cron.d") == [] and owners(tmp_path / "etc" / "cron.d") == [(0, 0)]
+
+
+@needs_root
+def test_a_link_root_made_in_a_root_directory_is_followed(run, tmp_path):
+    """/srv -> /data/srv made by the administrator is fine: its directory is root's alone."""
+    (tmp_path / "data").mkdir()
+    os.symlink(str(tmp_path / "data"), str(tmp_path / "srv"))
+    nobody = pwd.getpwnam("nobody")
+    result = run(FakePip(), virtualenv=str(tmp_path / "srv" / "venv"), owner="nobody")
+    assert result["created"] is True, result
+    assert os.stat(tmp_path / "data" / "venv").st_uid == nobody.pw_uid
+    assert not os.path.islink(tmp_path / "data" / "venv")
+
+
+@needs_root
+def test_the_chown_never_follows_a_link_swapped_in_after_the_check(run, release, tmp_path, monkeypatch):
+    """The directory is made and chowned through a descriptor: replacing it by a link once it
+    was made does not hand the link's target to the app user."""
+    real = mod.open_directory
+
+    def swap(path, create=False, mode=0o755):
+        fd, created = real(path, create, mode)
+        os.rename(path, path + ".moved")
+        os.symlink(str(tmp_path / "etc" / "cron.d"), path)
+        return fd, created
+
+    monkeypatch.setattr(mod, "open_directory", swap)
+    run(FakePip(), virtualenv=str(release / "venv"), owner="nobody")
+    nobody = pwd.getpwnam("nobody")
+    assert owners(tmp_path / "etc" / "cron.d") == [(0, 0)]
+    assert os.stat(str(release / "venv") + ".moved").st_uid == nobody.pw_uid
+
+
+@pytest.fixture
+def readable_dir():
+    """A directory nobody can read (tmp_path is root's 0700)."""
+    import shutil
+    import tempfile
+    path = tempfile.mkdtemp(prefix="webstack-req-")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path)
+
+
+@needs_root
+@pytest.mark.parametrize("how", ["include", "symlink"])
+def test_requirements_are_read_as_the_user_pip_runs_as(run, venv, tmp_path, readable_dir, how):
+    """A requirements file of the release that includes, or links to, a root-only file: root does
+    not read it for the user (its lines would reach the old-pip check run as that user, and the diff)."""
+    secret = tmp_path / "shadow"
+    secret.write_text("s3cr3t-line==1.0\n")
+    os.chmod(secret, 0o600)
+    req = os.path.join(readable_dir, "requirements.txt")
+    if how == "include":
+        with open(req, "w") as handle:
+            handle.write(f"-r {secret}\nsix==1.16.0\n")
+    else:
+        os.symlink(str(secret), req)
+    os.chown(venv, pwd.getpwnam("nobody").pw_uid, 0)
+    fake = FakePip(version="22.0.2", installed={"pip": "22.0.2"})
+    result = run(fake, check=True, diff=True, virtualenv=str(venv), requirements=req)
+    assert result["failed"] is True and result["msg"].startswith(f"requirements: cannot read {req} as nobody")
+    assert "s3cr3t" not in json.dumps(result) and fake.calls == []
+    assert os.geteuid() == 0 and os.getegid() == 0  # the module's ids are back
+
+
+@needs_root
+def test_requirements_readable_by_the_user_are_read(run, venv, readable_dir):
+    req = os.path.join(readable_dir, "requirements.txt")
+    with open(req, "w") as handle:
+        handle.write("six==1.16.0 --hash=sha256:" + "a" * 64 + "\n")
+    os.chmod(req, 0o644)
+    os.chown(venv, pwd.getpwnam("nobody").pw_uid, 0)
+    fake = FakePip(version="22.0.2", installed={"pip": "22.0.2"}, to_install={"six": "1.16.0"})
+    result = run(fake, check=True, virtualenv=str(venv), requirements=req)
+    assert result["require_hashes"] is True and result["changed"] is True, result

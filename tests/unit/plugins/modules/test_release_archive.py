@@ -131,3 +131,31 @@ def test_module_removes_the_upload_after_a_failure(tmp_path, capsys):
     archive = make_archive(tmp_path / "r.tar.gz", HOSTILE["absolute"][0])
     result = run_module(capsys, path=archive, dest=str(tmp_path / "1"), state="unpacked", remove_source=True)
     assert result["failed"] and not os.path.exists(archive) and not os.path.exists(tmp_path / "1")
+
+
+CHAIN = [("requirements.txt",), ("a/b/c/d/e/l", tarfile.SYMTYPE, b"", "../../../../.."),
+         ("venv", tarfile.SYMTYPE, b"", "a/b/c/d/e/l/../../../../etc/cron.d")]
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_module_refuses_the_link_chain_naming_the_member_on_both_sides(tmp_path, capsys, check_mode):
+    """The controller's inspection and the host's unpack (and its check mode) give one verdict."""
+    archive = make_archive(tmp_path / "r.tar.gz", CHAIN)
+    inspected = run_module(capsys, path=archive, required=["requirements.txt"])
+    dest = str(tmp_path / "releases" / "1")
+    os.mkdir(os.path.dirname(dest))
+    unpacked = run_module(capsys, path=archive, dest=dest, state="unpacked", _ansible_check_mode=check_mode)
+    reason = ("venv: symlink to a/b/c/d/e/l/../../../../etc/cron.d, outside the archive: it leads above the "
+              "release directory (through a/b/c/d/e/l -> ../../../../..)")
+    assert inspected["failed"] and inspected["errors"] == [reason]
+    assert unpacked["failed"] and reason in unpacked["msg"]
+    assert os.listdir(os.path.dirname(dest)) == []
+
+
+def test_module_refuses_a_symlink_at_dest(tmp_path, capsys):
+    archive = make_archive(tmp_path / "r.tar.gz", GOOD)
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(str(tmp_path / "elsewhere"), str(tmp_path / "1"))
+    result = run_module(capsys, path=archive, dest=str(tmp_path / "1"), state="unpacked")
+    assert result["failed"] and result["msg"].startswith("dest: %s is a symlink" % (tmp_path / "1"))
+    assert os.listdir(tmp_path / "elsewhere") == []
