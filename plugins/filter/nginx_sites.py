@@ -8,6 +8,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.webstack.django.plugins.plugin_utils.inputs import strict_bool
+
 DOCUMENTATION = r"""
 name: nginx_sites
 author: webstack.django maintainers
@@ -19,6 +21,9 @@ description:
   - Checks what the role's argument specification cannot express (name syntax, port ranges,
     duplicate names and ports, TLS certificate pairs, upstream addresses) and raises an error
     naming the variable and the item, so bad input fails before the host is touched.
+  - "Switches (C(default_server), C(tls.enabled), C(tls.redirect_http), C(tls.acme.enabled), a
+    server's C(down) and C(backup)) take the forms a C(type: bool) argument specification takes
+    (C(no) and C(false) are false); anything else is refused, naming the key."
   - Every value written into the configuration is checked against what nginx accepts there,
     so no value can add a directive. Server names are host names, IP addresses, C(_) or
     wildcard names (C(*.example.org), C(example.*)); paths and locations are absolute without
@@ -109,6 +114,12 @@ def _fail(where, msg):
     raise AnsibleFilterError(f"{where}: {msg}")
 
 
+def _switch(where, item, key, default):
+    """item[key] as a bool (null or absent: the default); anything not a boolean is refused."""
+    value = item.get(key)
+    return default if value is None else strict_bool(f"{where}.{key}", value)
+
+
 def _port(where, value):
     if isinstance(value, bool) or not isinstance(value, int):
         try:
@@ -187,8 +198,8 @@ def _server(where, server):
         "weight": _positive_int(f"{where}.weight", server.get("weight", 1), 1, 1000),
         "max_fails": _positive_int(f"{where}.max_fails", server.get("max_fails", 1), 0, 1000),
         "fail_timeout": _positive_int(f"{where}.fail_timeout", server.get("fail_timeout", 10), 0, DAY),
-        "down": bool(server.get("down", False)),
-        "backup": bool(server.get("backup", False)),
+        "down": _switch(where, server, "down", False),
+        "backup": _switch(where, server, "backup", False),
     }
 
 
@@ -224,7 +235,7 @@ def _acme(where, acme, enabled, has_cert, server_names):
     if not isinstance(acme, dict):
         _fail(where, "must be a dict")
     _unknown(where, acme, ACME_KEYS)
-    if not acme.get("enabled", False):
+    if not _switch(where, acme, "enabled", False):
         return None
     if not enabled:
         _fail(f"{where}.enabled", "needs tls.enabled: true")
@@ -252,7 +263,7 @@ def _tls(where, tls, name, tls_dir, server_names, acme_live_dir):
     cert, key = tls.get("certificate"), tls.get("certificate_key")
     if bool(cert) != bool(key):
         _fail(where, "certificate and certificate_key go together (omit both for a self-signed one)")
-    enabled = bool(tls.get("enabled", False))
+    enabled = _switch(where, tls, "enabled", False)
     acme = _acme(f"{where}.acme", tls.get("acme"), enabled, bool(cert), server_names)
     if acme:
         acme["bootstrap"] = {"certificate": _path(f"{where}.certificate", f"{tls_dir}/{name}.crt"),
@@ -266,7 +277,7 @@ def _tls(where, tls, name, tls_dir, server_names, acme_live_dir):
         "certificate_key": _path(f"{where}.certificate_key", key or f"{tls_dir}/{name}.key"),
         "self_signed": self_signed,
         "acme": acme,
-        "redirect_http": bool(tls.get("redirect_http", True)),
+        "redirect_http": _switch(where, tls, "redirect_http", True),
         "hsts_max_age": _positive_int(f"{where}.hsts_max_age", tls.get("hsts_max_age", 31536000),
                                       0, 10 * 365 * DAY),
     }
@@ -307,7 +318,7 @@ def _site(where, site, read_timeout, tls_dir, acme_live_dir):
         "state": state,
         "server_names": server_names,
         "listen": _port(f"{where}.listen", site.get("listen", 80)),
-        "default_server": bool(site.get("default_server", False)),
+        "default_server": _switch(where, site, "default_server", False),
         "root": _path(f"{where}.root", site.get("root") or None, optional=True),
         "index": [_matching(f"{where}.index[{i}]", v, INDEX_RE, "a file name")
                   for i, v in enumerate(_str_list(f"{where}.index", site.get("index", ["index.html"])))],

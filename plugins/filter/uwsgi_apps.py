@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
+from ansible_collections.webstack.django.plugins.plugin_utils.inputs import system_account_problem
+
 display = Display()
 
 DOCUMENTATION = r"""
@@ -330,8 +332,9 @@ def _app(where, app, defaults):
     user = app.get("user") or name
     if not isinstance(user, str) or not ACCOUNT_RE.match(user):
         _fail(f"{where}.user", f"{user!r} is not a valid user name")
-    if user == "root":
-        _fail(f"{where}.user", "the app must run as an unprivileged user, not root")
+    # The same names the django_app role refuses (plugin_utils/inputs.py): root, www-data, ...
+    if system_account_problem(user):
+        _fail(f"{where}.user", f"the app must run as an unprivileged user of its own: {system_account_problem(user)}")
     group = app.get("group") or user
     socket_group = app.get("socket_group") or defaults["socket_group"]
     for key, value in (("group", group), ("socket_group", socket_group)):

@@ -260,6 +260,9 @@ OVERRIDE_KEYS = {
     "rabbitmq": ("vm_memory_high_watermark_mb",),
 }
 
+# The overrides that are switches.
+BOOL_OVERRIDES = ("enable_threads", "thunder_lock")
+
 
 def _fail(field, msg):
     """Raise the filter error, naming the field."""
@@ -380,6 +383,12 @@ def _overrides(overrides):
         for key, value in values.items():
             if key not in OVERRIDE_KEYS[section]:
                 _fail(f"overrides.{section}.{key}", f"unknown key; allowed: {', '.join(OVERRIDE_KEYS[section])}")
+            if key in BOOL_OVERRIDES and value is not None:
+                # "false" (a string from the command line) is false, as in a type: bool argument spec.
+                try:
+                    value = boolean(value, strict=True)
+                except TypeError:
+                    _fail(f"overrides.{section}.{key}", f"{value!r} is not a boolean")
             result[section][key] = value
     return result
 

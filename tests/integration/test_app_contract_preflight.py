@@ -49,10 +49,10 @@ CASES = {
         r"django_app_name: \"mysite\" matches no rabbitmq_apps entry of the broker group \(it declares demo\)"),
     "empty health status list": (
         {"django_app_healthcheck_status": []}, PROJECT,
-        r"django_app_healthcheck_status a non-empty list of HTTP statuses"),
+        r"django_app_healthcheck_status: must be a non-empty list of HTTP statuses"),
     "health status not a status": (
         {"django_app_healthcheck_status": [200, 999]}, PROJECT,
-        r"django_app_healthcheck_status a non-empty list of HTTP statuses"),
+        r"django_app_healthcheck_status\[1\]: 999 is not an HTTP status"),
 }
 
 
@@ -82,19 +82,24 @@ def test_a_startproject_archive_passes_with_nothing_named(tmp_path):
     assert "mysite.wsgi:application" in out and "mysite.celery" in out, out[-3000:]
 
 
-def test_a_run_that_reads_no_archive_uses_the_entry_points_recorded_on_the_host(tmp_path):
+# rollback.yml sets webstack_preflight_archive: false; given on the command line it is a string,
+# which must mean the same.
+@pytest.mark.parametrize("no_archive", ['{"webstack_preflight_archive": false}', "webstack_preflight_archive=false"])
+def test_a_run_that_reads_no_archive_uses_the_entry_points_recorded_on_the_host(tmp_path, no_archive):
     """rollback.yml reads no archive: the entry points come from the last switch's record."""
     root = tmp_path / "srv" / "mysite"
     (root / "shared" / "config").mkdir(parents=True)
+    (root / "releases").mkdir()
     (root / "shared" / "config" / "entry-points.json").write_text(json.dumps(
         {"settings_module": "mysite.settings", "wsgi_module": "mysite.wsgi:application",
          "celery_module": "mysite.celery"}))
     common = {"django_app_name": "mysite", "django_app_root": str(root),
+              "django_app_allowed_roots": [str(tmp_path / "srv")],
               "django_app_release_archive": str(tmp_path / "gone.tar.gz"),
               "rabbitmq_apps": [{"name": "mysite", "password": "broker-pw-4e8a1c7d9b2f"}]}
     inventory = _inventory(tmp_path, {"h": {}}, common)
     result = _run(os.path.join(ROOT, "playbooks", "preflight.yml"), inventory,
-                  "-e", '{"webstack_preflight_archive": false}', "-v")
+                  "-e", no_archive, "-v")
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-3000:]
     assert re.search(r"\bapp: mysite\.celery\b", out) and re.search(r"\bmodule: mysite\.wsgi:application\b", out), out[-3000:]

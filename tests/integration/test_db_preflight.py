@@ -26,7 +26,7 @@ COMMON = {
     "ansible_python_interpreter": sys.executable,
     "webstack_private_address": "127.0.0.1",
     "django_app_name": "demo",
-    "django_app_secret_key": "k" * 50,
+    "django_app_secret_key": "Zq8-vN3kL0pR7sT2wX5yB9cD4fG6hJ1mQ_aE8iO3uY7rT2wX5y",
     "django_app_allowed_hosts": ["localhost"],
     "django_app_server_names": ["localhost"],
     "rabbitmq_apps": [],

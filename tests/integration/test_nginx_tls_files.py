@@ -60,8 +60,8 @@ def test_a_missing_or_odd_file_is_named(run_play, cert, key, message):
     [site("/etc/hostname", "/etc/hostname")],
     [{"name": "plain"}],
     [{"name": "selfsigned", "tls": {"enabled": True}}],
-    [{"name": "gone", "state": "absent", "tls": {"enabled": True, "certificate": "/nonexistent/a",
-                                                  "certificate_key": "/nonexistent/b"}}],
+    [{"name": "gone", "state": "absent",
+      "tls": {"enabled": True, "certificate": "/nonexistent/a", "certificate_key": "/nonexistent/b"}}],
 ], ids=["files present", "no tls", "self-signed", "absent site"])
 def test_sites_with_their_files_or_none_of_their_own_pass(run_play, sites):
     result = run_play(TASKS_PLAY, "-e", json.dumps({"nginx_sites": sites}))

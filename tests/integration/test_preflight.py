@@ -24,12 +24,14 @@ from conftest import BIN, ROOT, ansible_env
 pytestmark = pytest.mark.integration
 
 LONG = "x" * 10000
+# A secret key strong enough for the role (50 characters or more, at least 5 different).
+KEY = "Zq8-vN3kL0pR7sT2wX5yB9cD4fG6hJ1mQ_aE8iO3uY7rT2wX5y"
 
 GOOD = {
     "ansible_connection": "local",
     "ansible_python_interpreter": sys.executable,
     "django_app_name": "demo",
-    "django_app_secret_key": "k" * 50,
+    "django_app_secret_key": KEY,
     "django_app_allowed_hosts": ["localhost"],
     "django_app_server_names": ["localhost"],
     "rabbitmq_nodename": "rabbit@{{ inventory_hostname }}",
@@ -49,13 +51,23 @@ CASES = {
     "app user with a backtick": ({"django_app_user": "a`id`"}, r"django_app_user"),
     "app root with a space": ({"django_app_root": "/srv/a b"}, r"django_app_root"),
     "app root with $": ({"django_app_root": "/srv/$HOME"}, r"django_app_root"),
-    "empty secret key": ({"django_app_secret_key": ""}, r"django_app_secret_key must not be empty"),
-    "secret key with a quote": ({"django_app_secret_key": "a'b" + "k" * 40}, r"DJANGO_SECRET_KEY"),
-    "secret key with a newline": ({"django_app_secret_key": "a\nb" + "k" * 40}, r"DJANGO_SECRET_KEY"),
-    "secret key with NUL": ({"django_app_secret_key": "a\x00b" + "k" * 40}, r"DJANGO_SECRET_KEY"),
-    "env value with a backslash": ({"django_app_env": {"A": "a\\b"}}, r"values of A contain"),
+    "empty secret key": ({"django_app_secret_key": ""}, r"django_app_secret_key: must not be empty"),
+    "secret key with a quote": ({"django_app_secret_key": "a'b" + KEY}, r"django_app_secret_key: contains a quote"),
+    "secret key with a newline": ({"django_app_secret_key": "a\nb" + KEY}, r"django_app_secret_key: contains a quote"),
+    "secret key with NUL": ({"django_app_secret_key": "a\x00b" + KEY}, r"django_app_secret_key: contains a quote"),
+    "weak secret key": ({"django_app_secret_key": "django-insecure-" + KEY}, r"django_app_secret_key: is too weak"),
+    "env value with a backslash": ({"django_app_env": {"A": "a\\b"}}, r"django_app_env\.A: the value .* contains"),
+    "env key that runs a command": ({"django_app_env": {"true;touch /tmp/pwn-env;X=": "1"}},
+                                    r"django_app_env: the key 'true;touch /tmp/pwn-env;X=' is not an environment"),
+    "env key LD_PRELOAD": ({"django_app_secret_env": {"LD_PRELOAD": "/tmp/x.so"}},
+                           r"django_app_secret_env\.LD_PRELOAD: the key LD_PRELOAD is refused"),
+    "app user root": ({"django_app_user": "root"}, r"django_app_user: 'root' is a system account"),
+    "app group root": ({"django_app_group": "root"}, r"django_app_group: 'root' is a system group"),
+    "app root /srv/../tmp": ({"django_app_root": "/srv/../tmp"}, r"django_app_root: '/srv/\.\./tmp' is not normalised"),
+    "allowed hosts a string": ({"django_app_allowed_hosts": "localhost"}, r"django_app_allowed_hosts: must be a list"),
+    "debug neither true nor false": ({"django_app_debug": "maybe"}, r"django_app_debug"),
     "env not a dict": ({"django_app_env": ["A=1"]}, r"django_app_env"),
-    "allowed hosts empty": ({"django_app_allowed_hosts": []}, r"django_app_allowed_hosts: \[\] must list"),
+    "allowed hosts empty": ({"django_app_allowed_hosts": []}, r"django_app_allowed_hosts: must list at least one"),
     "allowed host with a space": ({"django_app_allowed_hosts": ["my host"]}, r"django_app_allowed_hosts"),
     "allowed host with a comma": ({"django_app_allowed_hosts": ["a,b"]}, r"django_app_allowed_hosts"),
     "server name injects a directive": ({"django_app_server_names": ["localhost; return 418"]},
@@ -69,8 +81,8 @@ CASES = {
     "http port 0": ({"django_app_http_port": 0}, r"django_app_http_port: 0 is out of range"),
     "http port huge": ({"django_app_http_port": 10**9}, r"django_app_http_port: 1000000000 is out of range"),
     "http port a word": ({"django_app_http_port": "eighty"}, r"django_app_http_port"),
-    "keep releases negative": ({"django_app_keep_releases": -1}, r"django_app_keep_releases must be 1-1000"),
-    "keep releases huge": ({"django_app_keep_releases": 10**9}, r"django_app_keep_releases must be 1-1000"),
+    "keep releases negative": ({"django_app_keep_releases": -1}, r"django_app_keep_releases: -1 must be from 1 to 1000"),
+    "keep releases huge": ({"django_app_keep_releases": 10**9}, r"django_app_keep_releases: 1000000000 must be from 1"),
     "release id with ..": ({"django_app_release_id": ".."}, r"django_app_release_id"),
     "wsgi module with a space": ({"django_app_wsgi_module": "demo.wsgi:application --x"}, r"django_app_wsgi_module"),
     "celery module with ;": ({"django_app_celery_module": "demo; id"}, r"django_app_celery_module"),
@@ -218,7 +230,7 @@ def test_one_extra_app_and_site_are_added_once(every_case):
 
 def test_secrets_are_not_printed(every_case):
     assert "touch /tmp/pwned" not in every_case
-    assert "k" * 50 not in every_case
+    assert KEY not in every_case
 
 
 ARCHIVES = {
@@ -243,6 +255,33 @@ def test_hostile_release_archive_is_refused_on_the_controller(tmp_path, case):
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
     assert re.search(r"django_app_release_archive: .*" + message, re.sub(r"\s+", " ", out)), out
+    assert re.search(r"^h\s*: ok=\d+\s+changed=0 ", out, re.M), out
+
+
+# Lexically inside (a/b/etc/cron.d), physically /etc/cron.d: the first link leads to the release
+# root, the second climbs four levels from there. Debian 12's Python has no tarfile.data_filter.
+LINK_CHAIN = (("a/b/c/d/e/l", "../../../../.."), ("venv", "a/b/c/d/e/l/../../../../etc/cron.d"))
+
+
+def test_a_link_chain_out_of_the_release_is_refused_on_the_controller(tmp_path):
+    path = tmp_path / "release.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in PROJECT:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for name, target in LINK_CHAIN:
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            archive.addfile(info)
+    inventory = _inventory(tmp_path, {"h": {}}, {"django_app_release_archive": str(path)})
+    result = _run(os.path.join(ROOT, "playbooks", "preflight.yml"), inventory)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert ("django_app_release_archive: %s must not be unpacked: venv: symlink to "
+            "a/b/c/d/e/l/../../../../etc/cron.d, outside the archive: it leads above the release directory "
+            "(through a/b/c/d/e/l -> ../../../../..)" % path) in re.sub(r"\s+", " ", out), out
     assert re.search(r"^h\s*: ok=\d+\s+changed=0 ", out, re.M), out
 
 

@@ -183,3 +183,45 @@ def test_bad_acme_input_names_the_field(server_names, acme, tls, message):
     site = {"name": "demo", "server_names": server_names, "tls": {"enabled": True, **tls, "acme": acme}}
     with pytest.raises(AnsibleFilterError, match=r"nginx_sites\[0\]\." + message):
         nginx_sites([site])
+
+
+# A switch given as a string (-e, a quoted YAML value) means what a type: bool argument spec
+# makes of it: "no" and "false" are false; anything else is refused, naming the key.
+@pytest.mark.parametrize("text, expected", [("false", False), ("no", False), ("0", False), ("off", False),
+                                            ("true", True), ("yes", True), ("1", True), ("On", True)])
+def test_switches_given_as_strings_mean_what_they_say(text, expected):
+    (site,) = nginx_sites([{"name": "a", "default_server": text,
+                            "tls": {"enabled": text, "redirect_http": text},
+                            "upstream": {"servers": [{"address": "h:80", "down": text, "backup": text}]}}])
+    assert site["default_server"] is expected
+    assert site["tls"]["enabled"] is expected and site["tls"]["redirect_http"] is expected
+    assert site["upstream"]["servers"][0]["down"] is expected and site["upstream"]["servers"][0]["backup"] is expected
+
+
+def test_tls_enabled_no_gives_a_plain_http_site():
+    (site,) = nginx_sites([{"name": "a", "tls": {"enabled": "no"}}])
+    assert site["tls"]["enabled"] is False and site["tls"]["self_signed"] is False
+
+
+def test_acme_enabled_false_as_a_string_requests_nothing():
+    (site,) = nginx_sites([{"name": "a", "server_names": ["a.example"], "tls": {"enabled": True,
+                                                                                "acme": {"enabled": "false"}}}])
+    assert site["tls"]["acme"] is None
+
+
+@pytest.mark.parametrize("site, where", [
+    ({"name": "a", "default_server": "maybe"}, r"nginx_sites\[0\]\.default_server: 'maybe' is not a boolean"),
+    ({"name": "a", "tls": {"enabled": "si"}}, r"nginx_sites\[0\]\.tls\.enabled: 'si' is not a boolean"),
+    ({"name": "a", "tls": {"redirect_http": [True]}}, r"nginx_sites\[0\]\.tls\.redirect_http: \[True\] is not a boolean"),
+    ({"name": "a", "tls": {"enabled": True, "acme": {"enabled": "2"}}}, r"nginx_sites\[0\]\.tls\.acme\.enabled"),
+    ({"name": "a", "upstream": {"servers": [{"address": "h:80", "down": "x"}]}},
+     r"nginx_sites\[0\]\.upstream\.servers\[0\]\.down"),
+])
+def test_a_switch_that_is_no_boolean_is_refused_naming_the_key(site, where):
+    with pytest.raises(AnsibleFilterError, match=where):
+        nginx_sites([site])
+
+
+def test_a_switch_of_another_role_names_that_role_variable():
+    with pytest.raises(AnsibleFilterError, match=r"^django_app_tls\.enabled: 'maybe' is not a boolean"):
+        nginx_sites([{"name": "a", "tls": {"enabled": "maybe"}}], sources={"tls": "django_app_tls"})

@@ -148,3 +148,10 @@ def test_environment_values_that_a_unit_cannot_carry_are_refused(value):
 
 def test_environment_values_with_percent_and_dollar_are_kept_for_the_template():
     assert one({"environment": {"GREETING": "100% $HOME"}})["environment"] == {"GREETING": "100% $HOME"}
+
+
+@pytest.mark.parametrize("user", ["root", "www-data", "postgres", "nobody", "systemd-network"])
+def test_system_accounts_are_refused_as_the_app_user(user):
+    with pytest.raises(AnsibleFilterError, match=rf"uwsgi_apps\[0\]\.user: the app must run as an unprivileged user "
+                                                 rf"of its own: '{user}' is a system account"):
+        one({"user": user})

@@ -474,3 +474,14 @@ def test_plan_workers_is_callable_without_facts():
     plan = plan_workers(4, 8192, profile="cpu")
     assert plan["uwsgi"]["processes"] == 5
     assert plan["budget"]["limited_by"] == "cpu"
+
+
+@pytest.mark.parametrize("text, expected", [("false", False), ("no", False), ("0", False), ("true", True), ("yes", True)])
+def test_switch_overrides_given_as_strings_mean_what_they_say(text, expected):
+    plan = worker_counts(SMALL, overrides={"uwsgi": {"enable_threads": text, "thunder_lock": text}})
+    assert plan["uwsgi"]["enable_threads"] is expected and plan["uwsgi"]["thunder_lock"] is expected
+
+
+def test_a_switch_override_that_is_no_boolean_is_refused():
+    with pytest.raises(AnsibleFilterError, match=r"overrides\.uwsgi\.thunder_lock: 'maybe' is not a boolean"):
+        worker_counts(SMALL, overrides={"uwsgi": {"thunder_lock": "maybe"}})
