@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.webstack.django.plugins.module_utils.build_steps import step_problem
 from ansible_collections.webstack.django.plugins.plugin_utils.inputs import (
     ENV_NAME_RE,
     directory_problem,
@@ -101,7 +102,7 @@ ENV_VALUE_REFUSED = re.compile(r"[\x00-\x1f\x7f'\\]")
 ROLE_ENV = frozenset({
     "DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOWED_HOSTS", "DJANGO_CSRF_TRUSTED_ORIGINS",
     "DJANGO_DEBUG", "DJANGO_SECURE_SSL", "DJANGO_STATE_DIR", "DJANGO_SILENCED_CHECKS", "DJANGO_STATIC_ROOT",
-    "WEBSTACK_APP_SETTINGS",
+    "DJANGO_MEDIA_ROOT", "DJANGO_MEDIA_URL", "WEBSTACK_APP_SETTINGS",
 })
 DEFAULT_ALLOWED_ROOTS = ("/srv", "/opt", "/var/lib", "/home")
 RUNTIME_ROOT = "/run/uwsgi"
@@ -113,6 +114,10 @@ BOOLS = ("django_app_settings_overlay", "django_app_debug", "django_app_check_de
          "django_app_migrate", "django_app_collectstatic", "django_app_healthcheck")
 ENV_DICTS = ("django_app_env", "django_app_secret_env")
 SECRET_STRINGS = ("django_app_database_url", "django_app_broker_url")
+CHECK_FAIL_LEVELS = ("error", "security", "warning")
+# A URL path of its own for the uploads: /media/, /uploads/files/ (not /, never /static/).
+MEDIA_URL_RE = re.compile(r"^/([A-Za-z0-9_~-][A-Za-z0-9_.~-]*/)+$")
+SIZE_RE = re.compile(r"^[1-9][0-9]{0,5}[kKmMgG]?$")
 
 
 class _Problems:
@@ -199,6 +204,32 @@ def _root(problems, value, allowed_roots):
         problems.add("django_app_root", problem)
 
 
+def _media_root(problems, value, allowed_roots, app_root):
+    """Uploads outlive releases: never in the app's releases, its live link, its wrapper or its config."""
+    name = "django_app_media_root"
+    problem = directory_problem(value, allowed_roots)
+    if problem:
+        problems.add(name, problem)
+        return
+    if not _is_str(app_root) or path_problem(app_root):
+        return
+    inside = [f"{app_root}/{part}" for part in ("releases", "current", "bin", "shared/config", "shared/state")]
+    if value == app_root or value in inside or any(below(value, d) for d in inside):
+        problems.add(name, f"{value!r} is not a directory of its own: uploads must outlive every release "
+                           f"(e.g. {app_root}/shared/media), never in {', '.join(inside)} or {app_root} itself")
+
+
+def _build_steps(problems, value):
+    name = "django_app_build_steps"
+    if not isinstance(value, list):
+        problems.add(name, f"must be a list of argument lists (got {_type_name(value)} {shown(value)})")
+        return
+    for index, step in enumerate(value):
+        problem = step_problem(step)
+        if problem:
+            problems.add(f"{name}[{index}]", problem)
+
+
 def _socket(problems, value, name):
     problem = path_problem(value)
     if problem:
@@ -272,8 +303,7 @@ def _pattern(problems, name, value, pattern, what, optional=False):
         problems.add(name, f"{shown(value)} is not {what}")
 
 
-def _statuses(problems, value):
-    name = "django_app_healthcheck_status"
+def _statuses(problems, value, name="django_app_healthcheck_status"):
     if not isinstance(value, list) or not value:
         problems.add(name, f"must be a non-empty list of HTTP statuses (100-599) that pass the gate "
                            f"(got {_type_name(value)} {shown(value)})")
@@ -285,6 +315,27 @@ def _statuses(problems, value):
             status = None
         if status is None or not 100 <= status <= 599:
             problems.add(f"{name}[{index}]", f"{shown(item)} is not an HTTP status (100-599)")
+
+
+PAGE_PATH_RE = re.compile(r"^/[^\s'\"\\#]*$")
+
+
+def _pages(problems, value):
+    name = "django_app_healthcheck_pages"
+    if not isinstance(value, list):
+        problems.add(name, f"must be a list of {{path, status}} (got {_type_name(value)} {shown(value)})")
+        return
+    for index, page in enumerate(value):
+        where = f"{name}[{index}]"
+        if not _is_map(page):
+            problems.add(where, f"must be a dict {{path, status}} (got {_type_name(page)} {shown(page)})")
+            continue
+        unknown = sorted(str(k) for k in page if k not in ("path", "status"))
+        if unknown:
+            problems.add(where, f"unknown key {', '.join(unknown)} (path, status)")
+        _pattern(problems, f"{where}.path", page.get("path"), PAGE_PATH_RE, "a path of the site (/accounts/login/)")
+        if "status" in page:
+            _statuses(problems, page["status"], f"{where}.status")
 
 
 def django_app_inputs(values):
@@ -312,6 +363,21 @@ def django_app_inputs(values):
 
     if "django_app_root" in given and not named_after_bad_name(given["django_app_root"]):
         _root(problems, given["django_app_root"], allowed_roots)
+    if "django_app_media_root" in given and not named_after_bad_name(given["django_app_media_root"]):
+        _media_root(problems, given["django_app_media_root"], allowed_roots, given.get("django_app_root"))
+    if "django_app_media_url" in given:
+        _pattern(problems, "django_app_media_url", given["django_app_media_url"], MEDIA_URL_RE,
+                 "a URL path of its own for the uploads, with a / at each end (/media/)")
+        if given["django_app_media_url"] == "/static/":
+            problems.add("django_app_media_url", "'/static/' is where the static files are served")
+    if "django_app_upload_max_size" in given:
+        _pattern(problems, "django_app_upload_max_size", str(given["django_app_upload_max_size"]), SIZE_RE,
+                 "an nginx size (20m, 512k, 1g)")
+    if "django_app_check_fail_level" in given and given["django_app_check_fail_level"] not in CHECK_FAIL_LEVELS:
+        problems.add("django_app_check_fail_level",
+                     f"{shown(given['django_app_check_fail_level'])} is not one of {', '.join(CHECK_FAIL_LEVELS)}")
+    if "django_app_build_steps" in given:
+        _build_steps(problems, given["django_app_build_steps"])
     if "django_app_socket" in given and not named_after_bad_name(given["django_app_socket"]):
         _socket(problems, given["django_app_socket"], name if not bad_name else None)
 
@@ -350,6 +416,8 @@ def django_app_inputs(values):
         _str_list(problems, "django_app_venv_packages", given["django_app_venv_packages"], what="a string")
     if "django_app_healthcheck_status" in given:
         _statuses(problems, given["django_app_healthcheck_status"])
+    if "django_app_healthcheck_pages" in given:
+        _pages(problems, given["django_app_healthcheck_pages"])
 
     for name, minimum, maximum in (("django_app_keep_releases", 1, 1000), ("django_app_healthcheck_retries", 1, 1000),
                                    ("django_app_healthcheck_delay", 0, 3600),

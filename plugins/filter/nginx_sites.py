@@ -94,7 +94,7 @@ PROTOCOLS = ("uwsgi", "http")
 SERVER_KEYS = {"address", "weight", "max_fails", "fail_timeout", "down", "backup"}
 TLS_KEYS = {"enabled", "port", "certificate", "certificate_key", "redirect_http", "hsts_max_age", "acme"}
 ACME_KEYS = {"enabled", "names"}
-STATIC_KEYS = {"location", "alias", "root", "expires"}
+STATIC_KEYS = {"location", "alias", "root", "expires", "uploads"}
 # A host name label, an IP address, "_", or one wildcard at the start or end (nginx's rules).
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 SERVER_NAME_RE = re.compile(
@@ -296,6 +296,7 @@ def _static(where, item):
         "root": _path(f"{where}.root", item.get("root") or None, optional=True),
         "expires": _matching(f"{where}.expires", str(item.get("expires", "30d")), EXPIRES_RE,
                              "an nginx expires time (30d, 12h, max, off, epoch)"),
+        "uploads": _switch(where, item, "uploads", False),
     }
 
 

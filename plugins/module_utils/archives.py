@@ -40,6 +40,7 @@ import errno
 import hashlib
 import os
 import posixpath
+import re
 import shutil
 import stat
 import tarfile
@@ -336,6 +337,57 @@ def _check(archive, path, required):
     return members, check_members(members, required)
 
 
+# Where a requirement's name ends: a version, extras, a marker, a URL.
+_NAME_END = re.compile(r"[\s=<>!~\[;@(]")
+
+
+def requirement_name(spec):
+    """The normalised (PEP 503) distribution name of a requirement line or specifier."""
+    return re.sub(r"[-_.]+", "-", _NAME_END.split(spec.strip(), 1)[0]).lower()
+
+
+_INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)")
+
+
+def lock_problems(files, lock, refused, seen=None):
+    """One line per requirement of the lock file ``lock`` (and of the files it includes with
+    -r/-c, relative to it, inside the archive) that names a package of ``refused`` (the ones the
+    deployment installs itself); none for a file that cannot be read (the required check
+    reports a missing lock)."""
+    names = {requirement_name(spec) for spec in refused if spec.strip()}
+    seen = set() if seen is None else seen
+    if lock in seen or len(seen) > 20:
+        return []
+    seen.add(lock)
+    try:
+        text = files.read(lock).decode("utf-8", "replace")
+    except Unreadable:
+        return []
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        entry = line.split(" #", 1)[0].strip()
+        include = _INCLUDE.match(entry)
+        if include:
+            target = _normal(posixpath.join(posixpath.dirname(lock), include.group(1)))
+            if target is not None:
+                problems.extend(lock_problems(files, target, refused, seen))
+            continue
+        if not entry or entry.startswith(("#", "-")):
+            continue
+        name = requirement_name(entry)
+        if name in names:
+            problems.append("%s line %d pins %s: the deployment adds it to every release's venv itself "
+                            "(django_app_venv_packages); leave it out of the project's lock" % (lock, number, name))
+    return problems
+
+
+def _refused_in_locks(archive, members, required, refused):
+    if not refused:
+        return []
+    files = ArchiveFiles(archive, members)
+    return [problem for lock in required for problem in lock_problems(files, _normal(lock) or lock, refused)]
+
+
 def _read_project(archive, members, discover, modules):
     """The discovered entry points (None without discover); raises ProjectError for modules."""
     files = ArchiveFiles(archive, members)
@@ -352,21 +404,24 @@ def inspect(path, required=()):
         return _check(archive, path, required)
 
 
-def inspect_release(path, required=(), discover=False, modules=None):
+def inspect_release(path, required=(), discover=False, modules=None, refused=()):
     """Return (members, errors, project), like inspect, and read the project of a sound archive.
 
     project is the discovered entry points with discover, else None (and None when errors).
     Raises ProjectError when a module of modules (variable -> ``pkg.mod[:attr]``) is missing.
+    A required file (the lock) that names a package of refused is an error too.
     """
     with _open(path) as archive:
         members, errors = _check(archive, path, required)
+        if not errors:
+            errors = _refused_in_locks(archive, members, required, refused)
         project = None
         if not errors and (discover or modules):
             project = _read_project(archive, members, discover, modules)
         return members, errors, project
 
 
-def unpack(path, dest, required=(), owner=None, group=None, discover=False, modules=None):
+def unpack(path, dest, required=(), owner=None, group=None, discover=False, modules=None, refused=()):
     """Unpack into dest, atomically; dest must not exist yet. Raises ArchiveError.
 
     Returns (members, project): project as for inspect_release, read before anything is
@@ -374,6 +429,8 @@ def unpack(path, dest, required=(), owner=None, group=None, discover=False, modu
     """
     with _open(path) as archive:
         members, errors = _check(archive, path, required)
+        if not errors:
+            errors = _refused_in_locks(archive, members, required, refused)
         if errors:
             raise ArchiveError("%s: %s" % (path, "; ".join(errors)))
         project = _read_project(archive, members, discover, modules) if discover or modules else None

@@ -75,6 +75,13 @@ options:
     description: Give a new virtualenv access to the system site-packages.
     type: bool
     default: false
+  cache_dir:
+    description:
+      - pip's cache (downloads and built wheels), kept between runs so that the next virtualenv
+        with mostly the same requirements installs from it (hashes are checked as for a download).
+        A directory the user pip runs as owns, not a link; without it, pip runs with no cache.
+    type: path
+    version_added: 0.3.0
   owner:
     description:
       - User that owns a new virtualenv and runs pip. Default, the owner of an existing virtualenv,
@@ -168,6 +175,7 @@ import json
 import os
 import pwd
 import re
+import stat
 import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
@@ -306,6 +314,24 @@ class Runner:
         return proc
 
 
+def cache_dir_problem(path, uid):
+    """Why ``path`` cannot be pip's cache for ``uid`` (absolute, a directory that is no link,
+    owned by that user), or None; no path is no problem."""
+    if not path:
+        return None
+    if not os.path.isabs(path):
+        return f"{path!r} must be an absolute path"
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"{path} cannot be read: {exc.strerror}"
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        return f"{path} is not a directory (a link is not followed)"
+    if info.st_uid != uid:
+        return f"{path} is not owned by the user pip runs as (uid {uid})"
+    return None
+
+
 def lookup_user(module, name):
     """pwd entry of a user name or uid, or None when it does not exist."""
     try:
@@ -431,6 +457,7 @@ def main():
             "system_site_packages": {"type": "bool", "default": False},
             "owner": {"type": "str"},
             "group": {"type": "str"},
+            "cache_dir": {"type": "path"},
         },
         supports_check_mode=True,
     )
@@ -474,6 +501,16 @@ def main():
     if user is not None and user.pw_uid != os.geteuid() and os.geteuid() != 0:
         module.fail_json(msg=f"pip must run as {user.pw_name}, the virtualenv's owner: run the task as root (become)")
     run = Runner(module, user, group)
+    if p["cache_dir"] and module.check_mode and not os.path.lexists(p["cache_dir"]):
+        unknown.append(f"cache_dir {p['cache_dir']} does not exist yet")
+    else:
+        cache_problem = cache_dir_problem(p["cache_dir"], user.pw_uid if user is not None else os.geteuid())
+        if cache_problem:
+            module.fail_json(msg=f"cache_dir: {cache_problem}")
+    if p["cache_dir"]:
+        run.env["PIP_CACHE_DIR"] = p["cache_dir"]
+    else:
+        run.env["PIP_NO_CACHE_DIR"] = "1"
 
     require_hashes = p["require_hashes"]
     requested = list(packages)

@@ -64,6 +64,15 @@ options:
     type: list
     elements: str
     default: []
+  refused_packages:
+    description:
+      - Requirement specifiers (C(pyuwsgi==2.0.30)) or names (C(uwsgi)) of packages that the
+        O(required) files (the lock) must not name, because the deployment installs them itself;
+        each line naming one is an error, with the file and the line number.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.3.0
   owner:
     description:
       - Owner of the unpacked files.
@@ -222,6 +231,7 @@ def main():
             remove_source=dict(type="bool", default=False),
             discover=dict(type="bool", default=False),
             modules=dict(type="dict", default={}),
+            refused_packages=dict(type="list", elements="str", default=[]),
         ),
         required_if=[("state", "unpacked", ["dest"])],
         supports_check_mode=True,
@@ -239,7 +249,8 @@ def main():
     try:
         sha256 = sha256_of(p["path"])
         if p["state"] == "inspected" or module.check_mode:
-            members, errors, project = inspect_release(p["path"], p["required"], p["discover"], p["modules"])
+            members, errors, project = inspect_release(p["path"], p["required"], p["discover"], p["modules"],
+                                                       p["refused_packages"])
             if errors:
                 module.fail_json(msg="%s must not be unpacked: %s" % (p["path"], "; ".join(errors)),
                                  errors=errors)
@@ -247,7 +258,8 @@ def main():
                              **_project(p, project))
         uid = _id(module, p["owner"], lambda n: pwd.getpwnam(n).pw_uid, "owner")
         gid = _id(module, p["group"], lambda n: grp.getgrnam(n).gr_gid, "group")
-        members, project = unpack(p["path"], p["dest"], p["required"], uid, gid, p["discover"], p["modules"])
+        members, project = unpack(p["path"], p["dest"], p["required"], uid, gid, p["discover"], p["modules"],
+                                  p["refused_packages"])
     except ProjectError as exc:
         module.fail_json(msg=str(exc), errors=exc.errors, **_project(p, exc.project))
     except ArchiveError as exc:

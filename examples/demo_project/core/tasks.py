@@ -62,3 +62,16 @@ def wait(ms=50):
     time.sleep(max(0, min(float(ms), WAIT_MAX_MS)) / 1000)
     spin(500)
     return time.time()
+
+
+@shared_task
+def read_upload(name):
+    """Read uploads/<name> through the default storage, as a worker processing an upload does:
+    returns its size and SHA-256."""
+    import hashlib  # noqa: PLC0415 (only this task needs it)
+
+    from django.core.files.storage import default_storage  # noqa: PLC0415
+
+    with default_storage.open(f"uploads/{name}", "rb") as handle:
+        data = handle.read()
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}

@@ -417,3 +417,42 @@ class CommandTests(TestCase):
                 run("celery_roundtrip", "--timeout", "1")
         with self.assertRaises(CommandError):
             run("celery_roundtrip", "--timeout", "0")
+
+
+class UploadTests(TestCase):
+    """/uploads/<name>, the read_upload task and command, through the default storage."""
+
+    def setUp(self):
+        self.media = tempfile.TemporaryDirectory()
+        self.addCleanup(self.media.cleanup)
+
+    def test_off_unless_asked(self):
+        with override_settings(UPLOADS_API=False, MEDIA_ROOT=self.media.name):
+            self.assertEqual(self.client.post("/uploads/a.txt", b"x", content_type="text/plain").status_code, 404)
+
+    def test_an_upload_is_stored_read_back_and_read_by_a_task(self):
+        with override_settings(UPLOADS_API=True, MEDIA_ROOT=self.media.name, MEDIA_URL="/media/"):
+            response = self.client.post("/uploads/page.html", b"<script>1</script>", content_type="text/html")
+            self.assertEqual(response.status_code, 201)
+            self.assertEqual(response.json(), {"name": "uploads/page.html", "url": "/media/uploads/page.html", "size": 18})
+            self.assertTrue(os.path.isfile(os.path.join(self.media.name, "uploads", "page.html")))
+            self.assertEqual(self.client.get("/uploads/page.html").content, b"<script>1</script>")
+            # Stored again under the same name, not beside it.
+            self.assertEqual(self.client.post("/uploads/page.html", b"2", content_type="text/plain").json()["name"],
+                             "uploads/page.html")
+            report = json.loads(run("read_upload", "page.html", "--timeout", "5"))
+            self.assertEqual(report["size"], 1)
+            self.assertEqual(self.client.get("/uploads/../x").status_code, 404)
+            self.assertEqual(self.client.get("/uploads/missing.txt").status_code, 404)
+
+
+class BuildStepTests(SimpleTestCase):
+    def test_the_page_needs_the_build_step(self):
+        with tempfile.TemporaryDirectory() as static_root, override_settings(STATIC_ROOT=static_root):
+            self.assertEqual(self.client.get("/built").status_code, 500)
+            run("build_assets")
+            response = self.client.get("/built")
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(response.content.decode().strip(), f"built {settings.RELEASE_ID}")
+            with self.assertRaisesMessage(CommandError, "asked to fail"):
+                run("build_assets", "--fail")

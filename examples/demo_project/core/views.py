@@ -4,6 +4,9 @@ import re
 import time
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db import transaction
@@ -112,3 +115,38 @@ def records(request, key):
         return _record_json(TaskRecord.objects.get(key=key))
     except TaskRecord.DoesNotExist:
         raise Http404("no such record") from None
+
+
+UPLOAD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+@never_cache
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def uploads(request, name):
+    """POST stores the request body as uploads/<name> through the default storage (a file a
+    user uploads); GET reads it back through the storage. Off (404) unless settings.UPLOADS_API."""
+    if not settings.UPLOADS_API or not UPLOAD_NAME.match(name):
+        raise Http404("no such upload")
+    path = f"uploads/{name}"
+    if request.method == "POST":
+        if default_storage.exists(path):
+            default_storage.delete(path)
+        saved = default_storage.save(path, ContentFile(request.body))
+        return JsonResponse({"name": saved, "url": default_storage.url(saved),
+                             "size": default_storage.size(saved)}, status=201)
+    if not default_storage.exists(path):
+        raise Http404("no such upload")
+    with default_storage.open(path, "rb") as handle:
+        return HttpResponse(handle.read(), content_type="application/octet-stream")
+
+
+@never_cache
+@require_safe
+def built(request):
+    """The page that needs the release's build step (manage.py build_assets): 500 without it."""
+    try:
+        with staticfiles_storage.open("demo/build.txt") as handle:
+            return _text(handle.read().decode().strip())
+    except FileNotFoundError:
+        return _text("the build step did not run for this release", status=500)

@@ -61,6 +61,9 @@ if env_bool("DEMO_SERVED_BY", default=False):
 # DEMO_RECORDS_API=1 turns on /records/<key> (GET reads, POST writes a TaskRecord without a
 # CSRF token): for tests of a fleet sharing one database. Off by default.
 RECORDS_API = env_bool("DEMO_RECORDS_API", default=False)
+# DEMO_UPLOADS_API=1 turns on /uploads/<name> (POST stores the body as an uploaded file through
+# the default storage, GET reads it back): for tests of where uploads live. Off by default.
+UPLOADS_API = env_bool("DEMO_UPLOADS_API", default=False)
 
 ROOT_URLCONF = "demo.urls"
 WSGI_APPLICATION = "demo.wsgi.application"

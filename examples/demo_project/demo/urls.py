@@ -10,5 +10,7 @@ urlpatterns = [
     path("io", views.io, name="io"),
     path("version", views.version, name="version"),
     path("records/<str:key>", views.records, name="records"),
+    path("uploads/<str:name>", views.uploads, name="uploads"),
+    path("built", views.built, name="built"),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ gate is rolled back by this role in the fleet scenario (`stack`, through deploy.
 release history is checked too.
 """
 
+import base64
 import json
 import os
 
@@ -87,6 +88,35 @@ def test_check_deploy_is_clean_with_tls(host):
     assert "no issues" in result.stdout
 
 
+PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def test_the_build_step_ran_for_the_release(host):
+    status, _ignored, body = curl(host, "https://127.0.0.1/built", *HOST)
+    assert status == 200 and body.strip() == "built 1.0.0"
+
+
+def test_an_upload_lands_outside_the_release_and_nginx_serves_it(host):
+    host.check_output(f"echo {base64.b64encode(PHOTO).decode()} | base64 -d > /tmp/photo.png")
+    status, _ignored, body = curl(host, "https://127.0.0.1/uploads/photo.png", *HOST, "--data-binary", "@/tmp/photo.png")
+    assert status == 201, body
+    assert json.loads(body) == {"name": "uploads/photo.png", "url": "/media/uploads/photo.png", "size": len(PHOTO)}
+    stored = host.file(f"{ROOT}/shared/media/uploads/photo.png")
+    assert stored.user == "demo" and stored.group == "www-data" and stored.size == len(PHOTO)
+    assert_photo_served(host)
+
+
+def assert_photo_served(host):
+    """The upload through nginx, byte for byte, as image/png with nosniff (the body is binary:
+    not through curl(), which reads it as text)."""
+    url = "https://127.0.0.1/media/uploads/photo.png"
+    headers = host.check_output(f"curl -sk -o /tmp/photo.served -D - -H 'Host: demo.test' {url}")
+    assert headers.splitlines()[0].split()[1] == "200", headers
+    assert header(headers, "Content-Type") == "image/png"
+    assert header(headers, "X-Content-Type-Options") == "nosniff"
+    assert host.check_output("sha256sum < /tmp/photo.served") == host.check_output("sha256sum < /tmp/photo.png")
+
+
 def test_second_release_switches_and_serves(host):
     # A new secret in the environment too: the env file changes (and uWSGI restarts) in a
     # run at -vvv, and neither value may show up in what Ansible prints.
@@ -103,3 +133,7 @@ def test_second_release_switches_and_serves(host):
     assert host.file(f"{ROOT}/releases/1.0.0/manage.py").exists
     _ignored, _ignored, body = curl(host, "https://127.0.0.1/version", *HOST)
     assert body.strip() == "2.0.0"
+    # The new release ran its build step; the upload outlived the old one.
+    _ignored, _ignored, body = curl(host, "https://127.0.0.1/built", *HOST)
+    assert body.strip() == "built 2.0.0"
+    assert_photo_served(host)

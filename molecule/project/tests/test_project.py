@@ -2,14 +2,20 @@
 SECRET_KEY, DEBUG = True, ALLOWED_HOSTS = [], no STATIC_ROOT, SQLite in BASE_DIR and a Celery
 app in mysite/celery.py configured from Django's settings; nothing in it names this collection.
 
-The tests run in file order: release 1.0.0 (the converge, site.yml) is checked, a note and an
-admin session are written, then release 2.0.0 is deployed with deploy.yml (README's next
-release) and the data must still be there; last, a release whose settings do not import and
-DEBUG turned on are refused before anything switches.
+The tests run in file order: release 1.0.0 (the converge, site.yml) is checked, a note, an
+admin session and two uploads are written, then release 2.0.0 is deployed with deploy.yml
+(README's next release) and the data must still be there; a release whose settings do not
+import and DEBUG turned on are refused before anything switches. Then the variants prepare.yml
+builds, as real projects come: a failing build step refuses 4.0.0-legacy with nothing left
+behind; 4.0.0-legacy (models.W042, HTTPS and MEDIA_ROOT in its own settings) goes live with a
+build step and its warning printed; a rollback; releases whose `/` redirects to a failing page
+or to https:// are rolled back by the health gate; a lock that pins uWSGI is refused before
+any change. The uploads are served after each.
 """
 
 import json
 import os
+import re
 import shlex
 import time
 import uuid
@@ -134,6 +140,40 @@ def test_the_running_app_signs_with_the_inventory_key(host, admin_session):
         assert result == expected, key[:8]
 
 
+UPLOADS = {"uploads/page.html": b"<script>alert(1)</script>", "uploads/run.py": b"import os\nos.system('id')\n",
+           "uploads/note.txt": b"a note\n"}
+
+
+def upload(host, name, data):
+    """Store a file as the app's uploads are stored (default_storage, as the app user)."""
+    code = (f"from django.core.files.base import ContentFile; from django.core.files.storage import default_storage; "
+            f"print(default_storage.save({name!r}, ContentFile({data!r})))")
+    return manage_shell(host, code)
+
+
+def assert_uploads_served(host):
+    """Every upload through nginx at /media/, as data: never run, never a page of the site."""
+    for name, data in UPLOADS.items():
+        status, headers, body = curl(host, f"http://127.0.0.1/media/{name}", *HOST)
+        assert status == 200 and body.encode() == data, (name, status, body)
+        assert header(headers, "X-Content-Type-Options") == "nosniff"
+        expected = "text/plain" if name.endswith(".txt") else "application/octet-stream"
+        assert header(headers, "Content-Type").split(";")[0] == expected, (name, headers)
+        assert "sandbox" in header(headers, "Content-Security-Policy")
+    status, _headers, _body = curl(host, "http://127.0.0.1/media/uploads/", *HOST)
+    assert status in (403, 404)
+
+
+def test_uploads_go_outside_the_release_and_are_served_as_data(host):
+    for name, data in UPLOADS.items():
+        assert upload(host, name, data) == name
+    for name in UPLOADS:
+        media_file = host.file(f"{ROOT}/shared/media/{name}")
+        assert media_file.is_file and media_file.user == "mysite" and media_file.group == "www-data"
+    assert manage_shell(host, "from django.conf import settings; print(settings.MEDIA_ROOT)") == f"{ROOT}/shared/media"
+    assert_uploads_served(host)
+
+
 def test_a_second_release_keeps_the_data(host, admin_session):
     text = f"kept-{uuid.uuid4().hex[:12]}"
     manage_shell(host, f"from notes.models import Note; Note.objects.create(text={text!r})")
@@ -144,6 +184,7 @@ def test_a_second_release_keeps_the_data(host, admin_session):
     assert manage_shell(host, "from django.contrib.auth.models import User; print(User.objects.filter(username='admin').count())") == "1"
     status, _ignored, body = curl(host, "http://127.0.0.1/", *HOST)
     assert status == 200 and "<h1>Notes</h1>" in body
+    assert_uploads_served(host)
 
 
 def test_a_release_whose_settings_do_not_import_is_refused_before_it_switches(host):
@@ -171,3 +212,72 @@ def test_debug_on_is_refused_and_the_running_app_keeps_it_off(host):
         assert "run with DEBUG on" in text and "django_app_debug: true allows it" in text, text[-3000:]
     status, _ignored, body = curl(host, "http://127.0.0.1/no-such-page/", *HOST)
     assert status == 404 and "URLconf" not in body
+
+
+def releases(host):
+    return sorted(host.check_output(f"ls -A {ROOT}/releases").split())
+
+
+def live(host):
+    return host.file(f"{ROOT}/current/RELEASE").content_string.splitlines()[0]
+
+
+def test_a_failing_build_step_refuses_the_release_and_leaves_nothing_behind(host):
+    before = releases(host)
+    rc, out = deploy("4.0.0-legacy", "-e", '{"django_app_build_steps": [["manage.py", "check"], ["manage.py", "no_such_command"]]}')
+    text = " ".join(out.split())
+    assert rc != 0
+    # The release's id is its archive's digest (the inventory names none).
+    assert re.search(r"Build step 2 of release [0-9a-f]{12} \(manage.py no_such_command\) failed \(rc 1\): "
+                     r"Unknown command: 'no_such_command'", text), text[-3000:]
+    assert re.search(r"The refused release [0-9a-f]{12} was removed\.", text), text[-3000:]
+    assert live(host) == "2.0.0" and releases(host) == before
+
+
+def test_a_legacy_project_goes_live_with_its_warnings_printed_and_https_off(host):
+    rc, out = deploy("4.0.0-legacy", "-e", '{"django_app_build_steps": [["manage.py", "check"], ["django-admin", "--version"]]}')
+    assert rc == 0, out[-4000:]
+    # Its model warning is printed, not refused.
+    assert "notes.Note: (models.W042) Auto-created primary key used" in " ".join(out.split())
+    assert live(host) == "4.0.0-legacy"
+    # Its own SECURE_SSL_REDIRECT, secure cookies and HSTS are off here, where there is no TLS.
+    status, headers, body = curl(host, "http://127.0.0.1/", *HOST)
+    assert status == 200 and "<h1>Notes</h1>" in body
+    assert header(headers, "Strict-Transport-Security") is None
+    # Its MEDIA_ROOT (inside the project) gives way to the shared one: the uploads are still there.
+    assert manage_shell(host, "from django.conf import settings; print(settings.MEDIA_ROOT, settings.MEDIA_URL)") == f"{ROOT}/shared/media /media/"
+    assert_uploads_served(host)
+
+
+def test_a_rollback_keeps_every_upload(host):
+    rc, out = playbook(os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "rollback.yml"), timeout=900)
+    assert rc == 0, out[-4000:]
+    assert live(host) == "2.0.0"
+    assert_uploads_served(host)
+
+
+@pytest.mark.parametrize("release, reason", [
+    ("5.0.0-redirect500", "page / answered HTTP 500"),
+    ("6.0.0-tohttps", "redirects to https://localhost/, and the site serves no https here"),
+])
+def test_a_home_page_that_redirects_to_a_broken_page_is_rolled_back(host, release, reason):
+    rc, out = deploy(release, "-e", '{"django_app_healthcheck_retries": 2, "django_app_healthcheck_delay": 1}')
+    text = " ".join(out.split())
+    assert rc != 0
+    assert "of mysite failed its health check" in text and reason in text, text[-3000:]
+    assert "Rolled back to release " in text
+    assert live(host) == "2.0.0"
+    status, _headers, body = curl(host, "http://127.0.0.1/", *HOST)
+    assert status == 200 and "<h1>Notes</h1>" in body
+
+
+def test_a_lock_that_pins_uwsgi_is_refused_before_any_change(host):
+    before = releases(host)
+    listing = host.check_output(f"find {ROOT} -xdev -newer {ROOT}/current -printf '%p\\n' | sort")
+    rc, out = deploy("7.0.0-uwsgi")
+    text = " ".join(out.split())
+    assert rc != 0
+    assert "requirements.txt line" in text and "pins uwsgi: the deployment adds it to every release's venv itself" in text, text[-3000:]
+    assert "TASK [webstack.django.django_app : Upload the release archive]" not in out
+    assert releases(host) == before and live(host) == "2.0.0"
+    assert host.check_output(f"find {ROOT} -xdev -newer {ROOT}/current -printf '%p\\n' | sort") == listing

@@ -53,19 +53,20 @@ def fetch(host, path="/version"):
 
 
 class Load:
-    """A bounded request loop through the lb (at most 3000 requests or 600 s, one at a time),
+    """A bounded request loop through the lb (at most 6000 requests or 1200 s, one at a time,
+    five a second: enough to see every switch, little CPU taken from the deploy it watches),
     run inside the lb container; each line of the log is '<status> <release>'."""
 
     def __init__(self, host):
         self.host = host
 
     def __enter__(self):
-        loop = (f"rm -f /tmp/load.stop {LOAD_LOG}; end=$((SECONDS+600)); "
-                "for i in $(seq 1 3000); do "
+        loop = (f"rm -f /tmp/load.stop {LOAD_LOG}; end=$((SECONDS+1200)); "
+                "for i in $(seq 1 6000); do "
                 "[ -e /tmp/load.stop ] || [ $SECONDS -ge $end ] && break; "
                 "body=$(curl -s --max-time 10 -H 'Host: demo.test' -w ' %{http_code}' "
                 "http://127.0.0.1/version); "
-                f"echo \"${{body##* }} ${{body% *}}\" >> {LOAD_LOG}; sleep 0.05; done; "
+                f"echo \"${{body##* }} ${{body% *}}\" >> {LOAD_LOG}; sleep 0.2; done; "
                 "touch /tmp/load.done")
         self.host.run("rm -f /tmp/load.done")
         self.host.run(f"nohup bash -c {shlex.quote(loop)} >/dev/null 2>&1 &")

@@ -2,13 +2,15 @@
 
     <release>/venv/bin/python webstack_probe.py --settings django_app_settings_module=mysite.settings \\
         --wsgi django_app_wsgi_module=mysite.wsgi:application [--celery django_app_celery_module=mysite] \\
-        [--check-deploy]
+        [--check-deploy [--check-fail-level error|security|warning]]
 
 Run in the release directory with the app's environment. It imports the settings module, sets
 Django up with DJANGO_SETTINGS_MODULE (default: the settings module), imports the WSGI callable
 and finds the Celery app the way `celery -A` does; with --check-deploy it then runs Django's
-`check --deploy --fail-level WARNING` in the same process (one start of the release's Python
-instead of two) and reports its verdict and messages under "check". On success: one JSON line
+deployment checks (`check --deploy`) in the same process (one start of the release's Python
+instead of two) and reports under "check" the messages that refuse the release at
+--check-fail-level (errors; and security warnings, the default; or every warning) and the
+warnings that do not. On success: one JSON line
 on stdout, exit 0 (whatever the check found). On the first failure: one line on stderr naming
 the variable and the module, exit 1.
 Whatever the project prints meanwhile is dropped; an error message quoting a key, a password or
@@ -129,21 +131,44 @@ def probe(args):
     if args.celery:
         report["celery_app"] = find_celery_app(*args.celery)[0]
     if args.check_deploy:
-        report["check"] = check_deploy()
+        report["check"] = check_deploy(args.check_fail_level)
     return report
 
 
-def check_deploy():
-    """`manage.py check --deploy --fail-level WARNING`: {"passed": bool, "output": text}."""
-    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
-    from django.core.management.base import SystemCheckError  # pylint: disable=import-outside-toplevel
+# What refuses a release at each django_app_check_fail_level: errors always; at "security" the
+# warnings of Django's security checks too (what a deployment must not go live with); at
+# "warning" every warning (`check --deploy --fail-level WARNING`).
+FAIL_LEVELS = ("error", "security", "warning")
 
-    output = io.StringIO()
-    try:
-        call_command("check", deploy=True, fail_level="WARNING", stdout=output, stderr=output)
-    except SystemCheckError as exc:
-        return {"passed": False, "output": mask(str(exc).strip())}
-    return {"passed": True, "output": mask(output.getvalue().strip())}
+
+def refuses(message, fail_level):
+    """Whether a system check message refuses the release at ``fail_level``."""
+    from django.core import checks  # pylint: disable=import-outside-toplevel
+
+    if message.level >= checks.ERROR:
+        return True
+    if message.level < checks.WARNING:
+        return False
+    return fail_level == "warning" or (fail_level == "security" and str(message.id or "").startswith("security."))
+
+
+def check_deploy(fail_level="security"):
+    """`manage.py check --deploy`, judged at ``fail_level``: {"passed": bool, "refused": [...],
+    "warnings": [...], "output": text}; each message on one line as `manage.py check` prints it
+    ("<object>: (<id>) <text> HINT: <hint>"), secrets masked."""
+    from django.core import checks  # pylint: disable=import-outside-toplevel
+
+    messages = [m for m in checks.run_checks(include_deployment_checks=True) if not m.is_silenced()]
+
+    def line(message):
+        # As `manage.py check` prints it ("notes.Note: (models.W042) ... HINT: ..."), on one line.
+        text = " ".join(str(message).split())
+        return mask(text[3:] if text.startswith("?: ") else text)
+
+    refused = [line(m) for m in messages if refuses(m, fail_level)]
+    warnings = [line(m) for m in messages if not refuses(m, fail_level) and m.level >= checks.WARNING]
+    return {"passed": not refused, "refused": refused, "warnings": warnings,
+            "output": "\n".join(refused + warnings)}
 
 
 def main(argv=None):
@@ -151,7 +176,9 @@ def main(argv=None):
     parser.add_argument("--settings", required=True, type=target("settings"), metavar="VARIABLE=MODULE")
     parser.add_argument("--wsgi", required=True, type=target("wsgi"), metavar="VARIABLE=MODULE[:CALLABLE]")
     parser.add_argument("--celery", type=target("celery"), metavar="VARIABLE=MODULE[:ATTRIBUTE]")
-    parser.add_argument("--check-deploy", action="store_true", help="also run check --deploy --fail-level WARNING")
+    parser.add_argument("--check-deploy", action="store_true", help="also run check --deploy")
+    parser.add_argument("--check-fail-level", choices=FAIL_LEVELS, default="security",
+                        help="what refuses the release: errors, security warnings too (default), every warning")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, os.getcwd())

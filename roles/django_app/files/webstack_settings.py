@@ -2,7 +2,8 @@
 
 DJANGO_SETTINGS_MODULE=webstack_settings imports the module named by WEBSTACK_APP_SETTINGS,
 copies its settings, then sets from the environment what the deployment decides: secret key,
-debug, hosts, database, static files, HTTPS, logging and Celery. The project is not modified.
+debug, hosts, database, static and media files, HTTPS (both ways), logging and Celery. The
+project is not modified.
 """
 import importlib
 import os
@@ -132,8 +133,30 @@ if _bool("DJANGO_SECURE_SSL"):
     SILENCED_SYSTEM_CHECKS += [] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]
     SILENCED_SYSTEM_CHECKS += [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 else:
-    # Served over plain HTTP: HSTS, the HTTPS redirect and secure cookies (W010/W011/W012: sessions) do not apply.
-    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W010", "security.W011", "security.W012", "security.W016"]
+    # Served over plain HTTP, whatever the project's own settings say: no redirect to an https://
+    # that nothing serves, no cookie a plain-HTTP site never gets back, no HSTS.
+    SECURE_SSL_REDIRECT = False
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+    SECURE_HSTS_SECONDS = 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = False
+    # So HSTS, the HTTPS redirect and secure cookies (W010/W011/W012: sessions) do not apply.
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W005", "security.W008", "security.W010", "security.W011",
+                               "security.W012", "security.W016", "security.W021"]
+
+# Uploaded files: in the shared media directory (outside every release, served by nginx at
+# DJANGO_MEDIA_URL) unless the project keeps them in a storage of its own (django-storages, ...).
+_FILE_SYSTEM = ("django.core.files.storage.FileSystemStorage", "django.core.files.storage.filesystem.FileSystemStorage")
+_storages = globals().get("STORAGES") if isinstance(globals().get("STORAGES"), dict) else {}
+_default_storage = (_storages.get("default") or {}).get("BACKEND") or globals().get("DEFAULT_FILE_STORAGE") or _FILE_SYSTEM[0]
+# Whether uploads go to the media directory on the host (False: the project's own storage).
+WEBSTACK_MEDIA_LOCAL = _default_storage in _FILE_SYSTEM
+if WEBSTACK_MEDIA_LOCAL and os.environ.get("DJANGO_MEDIA_ROOT"):
+    MEDIA_ROOT = os.path.abspath(os.environ["DJANGO_MEDIA_ROOT"])
+    MEDIA_URL = os.environ.get("DJANGO_MEDIA_URL") or "/media/"
+    if _storages.get("default"):
+        # A location or base URL of the project's own would win over MEDIA_ROOT and MEDIA_URL.
+        _options = {k: v for k, v in (_storages["default"].get("OPTIONS") or {}).items() if k not in ("location", "base_url")}
+        STORAGES = {**_storages, "default": {**_storages["default"], "OPTIONS": _options}}
 
 # Checks the operator leaves out (django_app_silenced_checks).
 SILENCED_SYSTEM_CHECKS += [name for name in _list("DJANGO_SILENCED_CHECKS") if name not in SILENCED_SYSTEM_CHECKS]

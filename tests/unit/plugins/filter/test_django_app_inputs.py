@@ -32,6 +32,10 @@ GOOD = {
     "django_app_healthcheck_url": "https://127.0.0.1/healthz", "django_app_version_url": "",
     "django_app_healthcheck_host": "shop.example.com", "django_app_tls": {"enabled": True},
     "django_app_server_names": ["shop.example.com"], "django_app_venv_packages": ["pyuwsgi==2.0.30"],
+    "django_app_media_root": "/srv/demo/shared/media", "django_app_media_url": "/media/",
+    "django_app_upload_max_size": "20m", "django_app_check_fail_level": "security",
+    "django_app_healthcheck_pages": [{"path": "/accounts/login/"}, {"path": "/api/?x=1", "status": [200, "401"]}],
+    "django_app_build_steps": [["manage.py", "compress", "--force"], ["pybabel", "compile", "-d", "t"]],
 }
 
 
@@ -81,7 +85,8 @@ def test_roots_that_are_system_directories_or_not_normalised_are_refused(root, w
 
 
 def test_the_allowed_roots_can_be_changed_but_never_to_a_system_tree():
-    assert django_app_inputs({**GOOD, "django_app_allowed_roots": ["/data"], "django_app_root": "/data/demo"})
+    assert django_app_inputs({**GOOD, "django_app_allowed_roots": ["/data"], "django_app_root": "/data/demo",
+                              "django_app_media_root": "/data/demo/shared/media"})
     assert "is not below /data" in refused(django_app_allowed_roots=["/data"])
     message = refused(django_app_allowed_roots=["/", "/etc", "/usr/local"], django_app_root="/etc/demo")
     assert re.search(r"^django_app_allowed_roots\[0\]: '/' is the root or a system tree", message, re.M)
@@ -227,3 +232,47 @@ def test_documentation_is_yaml(block):
 
 def test_filter_is_registered():
     assert module.FilterModule().filters() == {"django_app_inputs": django_app_inputs}
+
+
+@pytest.mark.parametrize("media_root, words", [
+    ("/srv/demo/releases/1.0.0/media", "is not a directory of its own"),
+    ("/srv/demo/current/media", "is not a directory of its own"),
+    ("/srv/demo/shared/config", "is not a directory of its own"),
+    ("/srv/demo", "is not a directory of its own"),
+    ("/var/www", "is a system directory"),
+    ("/usr/share/demo", "is in the system tree"),
+    ("/etc", "is a system directory"),
+    ("/srv/demo/shared/../../../etc", "is not normalised"),
+    ("media", "must be an absolute path"),
+])
+def test_a_media_root_inside_a_release_or_the_system_is_refused(media_root, words):
+    message = refused(django_app_media_root=media_root)
+    assert message.startswith("django_app_media_root: ") and words in message, message
+
+
+def test_a_media_root_elsewhere_below_an_allowed_root_is_taken():
+    assert "django_app_media_root" in django_app_inputs({**GOOD, "django_app_media_root": "/srv/uploads/demo"})
+
+
+@pytest.mark.parametrize("override, where", [
+    ({"django_app_media_url": "media"}, "django_app_media_url: "),
+    ({"django_app_media_url": "/"}, "django_app_media_url: "),
+    ({"django_app_media_url": "/media"}, "django_app_media_url: "),
+    ({"django_app_media_url": "/../media/"}, "django_app_media_url: "),
+    ({"django_app_media_url": "/static/"}, "django_app_media_url: '/static/' is where the static files"),
+    ({"django_app_upload_max_size": "20 m"}, "django_app_upload_max_size: "),
+    ({"django_app_upload_max_size": "0"}, "django_app_upload_max_size: "),
+    ({"django_app_check_fail_level": "WARNING"}, "django_app_check_fail_level: 'WARNING' is not one of error, security, warning"),
+    ({"django_app_build_steps": "manage.py compress"}, "django_app_build_steps: must be a list"),
+    ({"django_app_build_steps": [["/bin/sh", "-c", "id"]]}, "django_app_build_steps[0]: '/bin/sh' is neither manage.py"),
+    ({"django_app_build_steps": [["manage.py"]]}, "django_app_build_steps[0]: runs manage.py without a command"),
+    ({"django_app_build_steps": [["manage.py", "compress"], "compilemessages"]}, "django_app_build_steps[1]: must be a non-empty list"),
+    ({"django_app_healthcheck_pages": "/login/"}, "django_app_healthcheck_pages: must be a list"),
+    ({"django_app_healthcheck_pages": ["/login/"]}, "django_app_healthcheck_pages[0]: must be a dict"),
+    ({"django_app_healthcheck_pages": [{"path": "login"}]}, "django_app_healthcheck_pages[0].path: 'login' is not a path"),
+    ({"django_app_healthcheck_pages": [{"path": "/a b"}]}, "django_app_healthcheck_pages[0].path: "),
+    ({"django_app_healthcheck_pages": [{"path": "/", "status": [700]}]}, "django_app_healthcheck_pages[0].status[0]: 700 is not an HTTP status"),
+    ({"django_app_healthcheck_pages": [{"path": "/", "url": "x"}]}, "django_app_healthcheck_pages[0]: unknown key url"),
+])
+def test_bad_media_build_and_check_values_name_the_variable(override, where):
+    assert where in refused(**override)

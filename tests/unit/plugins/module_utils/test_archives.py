@@ -348,3 +348,48 @@ def test_a_plain_tarfile_unpack_without_the_filter_writes_the_chain_as_it_is(tmp
     with tarfile.open(make_archive(tmp_path / "r.tar.gz", CHAIN)) as archive:
         archive.extractall(str(dest), **trusting)
     assert os.path.realpath(dest / "venv") == str(tmp_path / "etc" / "cron.d")
+
+
+# --- A lock naming a package the deployment installs itself ---------------------------------
+
+UWSGI_LOCK = (b"django==5.2.8 \\\n    --hash=sha256:ab\n# via uwsgi\nUWSGI==2.0.28 ; python_version >= '3'\n"
+              b"    --hash=sha256:cd\nPyUWSGI==1\nrequests[socks]>=2\n")
+REFUSED = ["uwsgi", "pyuwsgi==2.0.30"]
+
+
+def test_a_lock_that_pins_uwsgi_is_refused_naming_the_line(tmp_path):
+    path = make_archive(tmp_path / "r.tar.gz", [("requirements.txt", REG, "", UWSGI_LOCK), "manage.py"])
+    _members, errors, _project = archives.inspect_release(path, ["requirements.txt"], refused=REFUSED)
+    assert errors == [
+        "requirements.txt line 4 pins uwsgi: the deployment adds it to every release's venv itself "
+        "(django_app_venv_packages); leave it out of the project's lock",
+        "requirements.txt line 6 pins pyuwsgi: the deployment adds it to every release's venv itself "
+        "(django_app_venv_packages); leave it out of the project's lock"]
+    with pytest.raises(ArchiveError, match="line 4 pins uwsgi"):
+        unpack(path, str(tmp_path / "release"), ["requirements.txt"], refused=REFUSED)
+    assert not (tmp_path / "release").exists()
+
+
+def test_a_lock_without_them_passes_and_nothing_is_refused_without_the_list(tmp_path):
+    path = make_archive(tmp_path / "r.tar.gz", [("requirements.txt", REG, "", b"django==5.2.8\nuwsgitop==0.12\n")])
+    assert archives.inspect_release(path, ["requirements.txt"], refused=REFUSED)[1] == []
+    path = make_archive(tmp_path / "s.tar.gz", [("requirements.txt", REG, "", UWSGI_LOCK)])
+    assert archives.inspect_release(path, ["requirements.txt"])[1] == []
+
+
+@pytest.mark.parametrize("spec, name", [
+    ("uWSGI==2.0.28", "uwsgi"), ("py_uwsgi>=1", "py-uwsgi"), ("Django[argon2] ; python_version>'3'", "django"),
+    ("pkg @ https://example.org/pkg.whl", "pkg"), ("zope.interface", "zope-interface"), ("name (>=1)", "name"),
+])
+def test_requirement_names_are_normalised(spec, name):
+    assert archives.requirement_name(spec) == name
+
+
+def test_a_pin_in_an_included_requirements_file_is_named_with_its_file(tmp_path):
+    members = [("requirements.txt", REG, "", b"-r requirements/production.txt\n"),
+               ("requirements/production.txt", REG, "", b"-r base.txt  # the base\nuwsgi>=2.0.17,<2.1\n"),
+               ("requirements/base.txt", REG, "", b"Django>=6.0\n-r production.txt\n-c ../../../etc/x\n")]
+    path = make_archive(tmp_path / "r.tar.gz", members)
+    errors = archives.inspect_release(path, ["requirements.txt"], refused=REFUSED)[1]
+    assert errors == ["requirements/production.txt line 2 pins uwsgi: the deployment adds it to every release's "
+                      "venv itself (django_app_venv_packages); leave it out of the project's lock"]

@@ -347,3 +347,35 @@ def test_requirements_readable_by_the_user_are_read(run, venv, readable_dir):
     fake = FakePip(version="22.0.2", installed={"pip": "22.0.2"}, to_install={"six": "1.16.0"})
     result = run(fake, check=True, virtualenv=str(venv), requirements=req)
     assert result["require_hashes"] is True and result["changed"] is True, result
+
+
+def test_pip_runs_with_the_given_cache_or_none(run, venv, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    fake = FakePip(to_install={"six": "1.16.0"})
+    run(fake, virtualenv=str(venv), packages=["six==1.16.0"], cache_dir=str(cache))
+    assert {kw.get("env", {}).get("PIP_CACHE_DIR") for kw in fake.kwargs} == {str(cache)}
+    fake = FakePip(to_install={"six": "1.16.0"})
+    run(fake, virtualenv=str(venv), packages=["six==1.16.0"])
+    assert {kw.get("env", {}).get("PIP_NO_CACHE_DIR") for kw in fake.kwargs} == {"1"}
+    assert not any("PIP_CACHE_DIR" in kw.get("env", {}) for kw in fake.kwargs)
+
+
+@pytest.mark.parametrize("kind", ["link", "file", "missing", "relative"])
+def test_a_cache_that_is_a_link_a_file_or_missing_is_refused(run, venv, tmp_path, kind):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    cache = tmp_path / "cache"
+    if kind == "link":
+        cache.symlink_to(target)
+    elif kind == "file":
+        cache.write_text("")
+    result = run(FakePip(), virtualenv=str(venv), packages=["six==1.16.0"],
+                 cache_dir="cache" if kind == "relative" else str(cache))
+    assert result["failed"] is True and result["msg"].startswith("cache_dir: "), result["msg"]
+
+
+def test_a_cache_made_by_a_skipped_task_is_tolerated_in_check_mode(run, venv, tmp_path):
+    fake = FakePip(to_install={"six": "1.16.0"})
+    result = run(fake, virtualenv=str(venv), packages=["six==1.16.0"], cache_dir=str(tmp_path / "later"), check=True)
+    assert result["changed"] is True and "cache_dir" in result.get("msg", "")

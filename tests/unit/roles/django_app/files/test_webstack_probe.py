@@ -134,8 +134,7 @@ def test_output_of_the_project_is_dropped(project):
 
 def test_deploy_checks_pass_under_the_overlay_in_the_same_process(project):
     report = success(project.probe(SETTINGS, WSGI, "--check-deploy", env=project.overlay_env()))
-    assert report["check"]["passed"] is True, report["check"]
-    assert "no issues" in report["check"]["output"]
+    assert report["check"] == {"passed": True, "refused": [], "warnings": [], "output": ""}, report["check"]
 
 
 def test_deploy_checks_report_each_warning_and_mask_secrets(project):
@@ -148,7 +147,59 @@ def test_deploy_checks_report_each_warning_and_mask_secrets(project):
     check = report["check"]
     assert check["passed"] is False
     assert "(security.W018)" in check["output"] and "(security.W009)" in check["output"]
+    assert any(line.startswith("(security.W018) ") for line in check["refused"]), check
     assert key not in check["output"]
+
+
+# Checks of the project's own, registered by its settings: a model warning like models.W042, a
+# configuration warning like mail.W001, and an error.
+OWN_CHECKS = """
+from django.core import checks as _checks
+
+
+@_checks.register(deploy=True)
+def _own_checks(app_configs, **kwargs):
+    return [_checks.Warning("Auto-created primary key used", hint="Set DEFAULT_AUTO_FIELD.", obj="shop.Order", id="models.W042"),
+            _checks.Warning("Email is not configured", id="mail.W001")] + (
+        [_checks.Error("The project is broken", id="mysite.E001")] if __import__("os").environ.get("OWN_ERROR") else [])
+"""
+
+
+def test_warnings_of_the_project_are_reported_and_do_not_refuse_by_default(project):
+    project.add_settings(OWN_CHECKS)
+    check = success(project.probe(SETTINGS, WSGI, "--check-deploy", env=project.overlay_env()))["check"]
+    assert check["passed"] is True, check
+    assert check["refused"] == []
+    assert check["warnings"] == ["shop.Order: (models.W042) Auto-created primary key used HINT: Set DEFAULT_AUTO_FIELD.",
+                                 "(mail.W001) Email is not configured"]
+
+
+def test_a_security_warning_refuses_by_default_and_only_errors_at_error_level(project):
+    # The app's own settings run with DEBUG on: security.W018.
+    env = project.env(DJANGO_SETTINGS_MODULE="mysite.settings")
+    check = success(project.probe(SETTINGS, WSGI, "--check-deploy", env=env))["check"]
+    assert check["passed"] is False and any("(security.W018)" in line for line in check["refused"]), check
+    check = success(project.probe(SETTINGS, WSGI, "--check-deploy", "--check-fail-level", "error", env=env))["check"]
+    assert check["passed"] is True and check["refused"] == [], check
+    assert any("(security.W018)" in line for line in check["warnings"]), check
+
+
+def test_every_warning_refuses_at_warning_level_and_an_error_at_every_level(project):
+    project.add_settings(OWN_CHECKS)
+    strict = success(project.probe(SETTINGS, WSGI, "--check-deploy", "--check-fail-level", "warning",
+                                   env=project.overlay_env()))["check"]
+    assert strict["passed"] is False and len(strict["refused"]) == 2 and strict["warnings"] == [], strict
+    for level in ("error", "security", "warning"):
+        check = success(project.probe(SETTINGS, WSGI, "--check-deploy", "--check-fail-level", level,
+                                      env=project.overlay_env(OWN_ERROR="1")))["check"]
+        assert check["passed"] is False and "(mysite.E001) The project is broken" in check["refused"], (level, check)
+
+
+def test_a_silenced_check_is_neither_refused_nor_reported(project):
+    project.add_settings(OWN_CHECKS)
+    check = success(project.probe(SETTINGS, WSGI, "--check-deploy", "--check-fail-level", "warning",
+                                  env=project.overlay_env(DJANGO_SILENCED_CHECKS="models.W042,mail.W001")))["check"]
+    assert check == {"passed": True, "refused": [], "warnings": [], "output": ""}, check
 
 
 def test_without_check_deploy_no_check_runs(project):

@@ -172,8 +172,7 @@ def test_https_off_silences_the_https_checks_and_keeps_the_app_list(project):
     settings = project.overlay(DJANGO_SECURE_SSL="off")
     assert settings["SILENCED_SYSTEM_CHECKS"][0] == "admin.E410"
     assert {"security.W004", "security.W008", "security.W012", "security.W016"} <= set(settings["SILENCED_SYSTEM_CHECKS"])
-    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_PROXY_SSL_HEADER"):
-        assert name not in settings
+    assert "SECURE_PROXY_SSL_HEADER" not in settings
 
 
 def test_silenced_checks_from_the_environment_are_added_once(project):
@@ -183,9 +182,48 @@ def test_silenced_checks_from_the_environment_are_added_once(project):
     assert silenced.count("admin.E410") == 1 and "security.W009" in silenced
 
 
-def test_https_off_keeps_the_app_cookie_settings(project):
-    project.add_settings("SESSION_COOKIE_SECURE = True\n")
-    assert project.overlay()["SESSION_COOKIE_SECURE"] is True
+def test_https_off_turns_the_projects_https_settings_off(project):
+    """A project that turns HTTPS on from its own settings (or its environment) is served over
+    plain HTTP here: a redirect to https:// would reach nothing and secure cookies never come back."""
+    project.add_settings("SECURE_SSL_REDIRECT = True\nSESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True\n"
+                         "SECURE_HSTS_SECONDS = 31536000\nSECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = True\n")
+    settings = project.overlay(DJANGO_SECURE_SSL="off")
+    assert settings["SECURE_SSL_REDIRECT"] is False
+    assert settings["SESSION_COOKIE_SECURE"] is False and settings["CSRF_COOKIE_SECURE"] is False
+    assert settings["SECURE_HSTS_SECONDS"] == 0
+    assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False and settings["SECURE_HSTS_PRELOAD"] is False
+    # And on again with TLS, whatever the project said.
+    project.add_settings("SECURE_SSL_REDIRECT = False\nSESSION_COOKIE_SECURE = False\n")
+    settings = project.overlay(DJANGO_SECURE_SSL="on")
+    assert settings["SECURE_SSL_REDIRECT"] is True and settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_media_goes_to_the_shared_directory_at_the_media_url(project, tmp_path):
+    project.add_settings('MEDIA_ROOT = "/somewhere/in/the/release/media"\nMEDIA_URL = "/uploads/"\n')
+    settings = project.overlay(DJANGO_MEDIA_ROOT=str(tmp_path / "media"), DJANGO_MEDIA_URL="/media/")
+    assert settings["MEDIA_ROOT"] == str(tmp_path / "media")
+    assert settings["MEDIA_URL"] == "/media/"
+    assert settings["WEBSTACK_MEDIA_LOCAL"] is True
+
+
+def test_media_location_of_the_projects_file_storage_gives_way(project, tmp_path):
+    project.add_settings('STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage",'
+                         ' "OPTIONS": {"location": "/elsewhere", "base_url": "/x/", "file_permissions_mode": 0o640}},'
+                         ' "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}\n')
+    settings = project.overlay(DJANGO_MEDIA_ROOT=str(tmp_path / "media"))
+    assert settings["MEDIA_ROOT"] == str(tmp_path / "media")
+    assert settings["STORAGES"]["default"]["OPTIONS"] == {"file_permissions_mode": 0o640}
+    assert settings["STORAGES"]["staticfiles"]["BACKEND"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+def test_media_in_a_storage_of_the_projects_own_stays_there(project, tmp_path):
+    project.add_settings('MEDIA_URL = "https://bucket.example.com/"\n'
+                         'STORAGES = {"default": {"BACKEND": "storages.backends.s3.S3Storage"},'
+                         ' "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}\n')
+    settings = project.overlay(DJANGO_MEDIA_ROOT=str(tmp_path / "media"))
+    assert settings["WEBSTACK_MEDIA_LOCAL"] is False
+    assert settings["MEDIA_URL"] == "https://bucket.example.com/"
+    assert "MEDIA_ROOT" not in settings
 
 
 def check_deploy(project, **extra):
