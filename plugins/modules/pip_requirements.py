@@ -507,6 +507,9 @@ def main():
         cache_problem = cache_dir_problem(p["cache_dir"], user.pw_uid if user is not None else os.geteuid())
         if cache_problem:
             module.fail_json(msg=f"cache_dir: {cache_problem}")
+    # pip's cache is the one given or none, never one the environment names.
+    run.env.pop("PIP_CACHE_DIR", None)
+    run.env.pop("PIP_NO_CACHE_DIR", None)
     if p["cache_dir"]:
         run.env["PIP_CACHE_DIR"] = p["cache_dir"]
     else:

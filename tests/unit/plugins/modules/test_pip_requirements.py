@@ -349,7 +349,9 @@ def test_requirements_readable_by_the_user_are_read(run, venv, readable_dir):
     assert result["require_hashes"] is True and result["changed"] is True, result
 
 
-def test_pip_runs_with_the_given_cache_or_none(run, venv, tmp_path):
+def test_pip_runs_with_the_given_cache_or_none(run, venv, tmp_path, monkeypatch):
+    # Whatever cache the caller's environment names.
+    monkeypatch.setenv("PIP_CACHE_DIR", str(tmp_path / "ambient"))
     cache = tmp_path / "cache"
     cache.mkdir()
     fake = FakePip(to_install={"six": "1.16.0"})
