@@ -52,7 +52,8 @@ options:
 attributes:
   check_mode:
     support: partial
-    description: A build step changes the release; in check mode the steps are checked and reported as a change, and none runs.
+    description: Can run in check mode.
+    details: A build step changes the release, so in check mode the steps are only checked and reported as a change; none runs.
   diff_mode:
     support: none
     description: No diff.
