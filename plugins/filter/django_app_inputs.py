@@ -219,12 +219,17 @@ def _media_root(problems, value, allowed_roots, app_root):
                            f"(e.g. {app_root}/shared/media), never in {', '.join(inside)} or {app_root} itself")
 
 
+def _items(problems, name, value, what):
+    """(index, item) of a list, or none after adding the problem: the list is not one."""
+    if not isinstance(value, list):
+        problems.add(name, f"must be a list of {what} (got {_type_name(value)} {shown(value)})")
+        return []
+    return enumerate(value)
+
+
 def _build_steps(problems, value):
     name = "django_app_build_steps"
-    if not isinstance(value, list):
-        problems.add(name, f"must be a list of argument lists (got {_type_name(value)} {shown(value)})")
-        return
-    for index, step in enumerate(value):
+    for index, step in _items(problems, name, value, "argument lists"):
         problem = step_problem(step)
         if problem:
             problems.add(f"{name}[{index}]", problem)
@@ -322,10 +327,7 @@ PAGE_PATH_RE = re.compile(r"^/[^\s'\"\\#]*$")
 
 def _pages(problems, value):
     name = "django_app_healthcheck_pages"
-    if not isinstance(value, list):
-        problems.add(name, f"must be a list of {{path, status}} (got {_type_name(value)} {shown(value)})")
-        return
-    for index, page in enumerate(value):
+    for index, page in _items(problems, name, value, "{path, status}"):
         where = f"{name}[{index}]"
         if not _is_map(page):
             problems.add(where, f"must be a dict {{path, status}} (got {_type_name(page)} {shown(page)})")

@@ -349,12 +349,11 @@ def requirement_name(spec):
 _INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)")
 
 
-def lock_problems(files, lock, refused, seen=None):
+def lock_problems(files, lock, names, seen=None):
     """One line per requirement of the lock file ``lock`` (and of the files it includes with
-    -r/-c, relative to it, inside the archive) that names a package of ``refused`` (the ones the
-    deployment installs itself); none for a file that cannot be read (the required check
-    reports a missing lock)."""
-    names = {requirement_name(spec) for spec in refused if spec.strip()}
+    -r/-c, relative to it, inside the archive) that names a package of ``names`` (normalised
+    names of the packages the deployment installs itself); none for a file that cannot be read
+    (the required check reports a missing lock)."""
     seen = set() if seen is None else seen
     if lock in seen or len(seen) > 20:
         return []
@@ -370,7 +369,7 @@ def lock_problems(files, lock, refused, seen=None):
         if include:
             target = _normal(posixpath.join(posixpath.dirname(lock), include.group(1)))
             if target is not None:
-                problems.extend(lock_problems(files, target, refused, seen))
+                problems.extend(lock_problems(files, target, names, seen))
             continue
         if not entry or entry.startswith(("#", "-")):
             continue
@@ -381,16 +380,15 @@ def lock_problems(files, lock, refused, seen=None):
     return problems
 
 
-def _refused_in_locks(archive, members, required, refused):
+def _refused_in_locks(files, required, refused):
     if not refused:
         return []
-    files = ArchiveFiles(archive, members)
-    return [problem for lock in required for problem in lock_problems(files, _normal(lock) or lock, refused)]
+    names = {requirement_name(spec) for spec in refused if spec.strip()}
+    return [problem for lock in required for problem in lock_problems(files, _normal(lock) or lock, names)]
 
 
-def _read_project(archive, members, discover, modules):
+def _read_project(files, discover, modules):
     """The discovered entry points (None without discover); raises ProjectError for modules."""
-    files = ArchiveFiles(archive, members)
     project = discover_project(files) if discover else None
     errors = check_modules(files, modules or {})
     if errors:
@@ -413,11 +411,12 @@ def inspect_release(path, required=(), discover=False, modules=None, refused=())
     """
     with _open(path) as archive:
         members, errors = _check(archive, path, required)
+        files = ArchiveFiles(archive, members)
         if not errors:
-            errors = _refused_in_locks(archive, members, required, refused)
+            errors = _refused_in_locks(files, required, refused)
         project = None
         if not errors and (discover or modules):
-            project = _read_project(archive, members, discover, modules)
+            project = _read_project(files, discover, modules)
         return members, errors, project
 
 
@@ -429,11 +428,12 @@ def unpack(path, dest, required=(), owner=None, group=None, discover=False, modu
     """
     with _open(path) as archive:
         members, errors = _check(archive, path, required)
+        files = ArchiveFiles(archive, members)
         if not errors:
-            errors = _refused_in_locks(archive, members, required, refused)
+            errors = _refused_in_locks(files, required, refused)
         if errors:
             raise ArchiveError("%s: %s" % (path, "; ".join(errors)))
-        project = _read_project(archive, members, discover, modules) if discover or modules else None
+        project = _read_project(files, discover, modules) if discover or modules else None
         _extract(archive, members, path, dest, owner, group)
     return members, project
 

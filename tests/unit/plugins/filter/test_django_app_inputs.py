@@ -202,6 +202,24 @@ def test_bad_allowed_hosts_name_the_item(hosts, where):
     ({"django_app_csrf_trusted_origins": ["example.org"]}, r"django_app_csrf_trusted_origins\[0\]"),
     ({"django_app_silenced_checks": ["security.W005,x"]}, r"django_app_silenced_checks\[0\]"),
     ({"django_app_broker_url": "amqp://'"}, "django_app_broker_url: contains a quote"),
+    ({"django_app_media_url": "media"}, "django_app_media_url: "),
+    ({"django_app_media_url": "/"}, "django_app_media_url: "),
+    ({"django_app_media_url": "/media"}, "django_app_media_url: "),
+    ({"django_app_media_url": "/../media/"}, "django_app_media_url: "),
+    ({"django_app_media_url": "/static/"}, "django_app_media_url: '/static/' is where the static files"),
+    ({"django_app_upload_max_size": "20 m"}, "django_app_upload_max_size: "),
+    ({"django_app_upload_max_size": "0"}, "django_app_upload_max_size: "),
+    ({"django_app_check_fail_level": "WARNING"}, "django_app_check_fail_level: 'WARNING' is not one of error, security, warning"),
+    ({"django_app_build_steps": "manage.py compress"}, "django_app_build_steps: must be a list"),
+    ({"django_app_build_steps": [["/bin/sh", "-c", "id"]]}, r"django_app_build_steps\[0\]: '/bin/sh' is neither manage\.py"),
+    ({"django_app_build_steps": [["manage.py"]]}, r"django_app_build_steps\[0\]: runs manage\.py without a command"),
+    ({"django_app_build_steps": [["manage.py", "compress"], "compilemessages"]}, r"django_app_build_steps\[1\]: must be a non-empty list"),
+    ({"django_app_healthcheck_pages": "/login/"}, "django_app_healthcheck_pages: must be a list"),
+    ({"django_app_healthcheck_pages": ["/login/"]}, r"django_app_healthcheck_pages\[0\]: must be a dict"),
+    ({"django_app_healthcheck_pages": [{"path": "login"}]}, r"django_app_healthcheck_pages\[0\]\.path: 'login' is not a path"),
+    ({"django_app_healthcheck_pages": [{"path": "/a b"}]}, r"django_app_healthcheck_pages\[0\]\.path: "),
+    ({"django_app_healthcheck_pages": [{"path": "/", "status": [700]}]}, r"django_app_healthcheck_pages\[0\]\.status\[0\]: 700 is not an HTTP status"),
+    ({"django_app_healthcheck_pages": [{"path": "/", "url": "x"}]}, r"django_app_healthcheck_pages\[0\]: unknown key url"),
 ])
 def test_other_bad_values_name_the_variable(override, where):
     assert re.search(where, refused(**override))
@@ -252,27 +270,3 @@ def test_a_media_root_inside_a_release_or_the_system_is_refused(media_root, word
 
 def test_a_media_root_elsewhere_below_an_allowed_root_is_taken():
     assert "django_app_media_root" in django_app_inputs({**GOOD, "django_app_media_root": "/srv/uploads/demo"})
-
-
-@pytest.mark.parametrize("override, where", [
-    ({"django_app_media_url": "media"}, "django_app_media_url: "),
-    ({"django_app_media_url": "/"}, "django_app_media_url: "),
-    ({"django_app_media_url": "/media"}, "django_app_media_url: "),
-    ({"django_app_media_url": "/../media/"}, "django_app_media_url: "),
-    ({"django_app_media_url": "/static/"}, "django_app_media_url: '/static/' is where the static files"),
-    ({"django_app_upload_max_size": "20 m"}, "django_app_upload_max_size: "),
-    ({"django_app_upload_max_size": "0"}, "django_app_upload_max_size: "),
-    ({"django_app_check_fail_level": "WARNING"}, "django_app_check_fail_level: 'WARNING' is not one of error, security, warning"),
-    ({"django_app_build_steps": "manage.py compress"}, "django_app_build_steps: must be a list"),
-    ({"django_app_build_steps": [["/bin/sh", "-c", "id"]]}, "django_app_build_steps[0]: '/bin/sh' is neither manage.py"),
-    ({"django_app_build_steps": [["manage.py"]]}, "django_app_build_steps[0]: runs manage.py without a command"),
-    ({"django_app_build_steps": [["manage.py", "compress"], "compilemessages"]}, "django_app_build_steps[1]: must be a non-empty list"),
-    ({"django_app_healthcheck_pages": "/login/"}, "django_app_healthcheck_pages: must be a list"),
-    ({"django_app_healthcheck_pages": ["/login/"]}, "django_app_healthcheck_pages[0]: must be a dict"),
-    ({"django_app_healthcheck_pages": [{"path": "login"}]}, "django_app_healthcheck_pages[0].path: 'login' is not a path"),
-    ({"django_app_healthcheck_pages": [{"path": "/a b"}]}, "django_app_healthcheck_pages[0].path: "),
-    ({"django_app_healthcheck_pages": [{"path": "/", "status": [700]}]}, "django_app_healthcheck_pages[0].status[0]: 700 is not an HTTP status"),
-    ({"django_app_healthcheck_pages": [{"path": "/", "url": "x"}]}, "django_app_healthcheck_pages[0]: unknown key url"),
-])
-def test_bad_media_build_and_check_values_name_the_variable(override, where):
-    assert where in refused(**override)
