@@ -117,11 +117,14 @@ def secrets():
 
 
 def test_check_diff_run_at_vvv_changes_nothing_and_prints_no_secret(host):
-    """One site.yml run in --check --diff at -vvv on the converged host: nothing to change, and
-    neither the module arguments and results (-vvv) nor the diffs show a secret."""
+    """One site.yml run in --check --diff at -vvv on the converged host (the scenario's second
+    run): nothing to change on any host, and neither the module arguments and results (-vvv) nor
+    the diffs show a secret."""
     rc, out = playbook(os.path.join(ROOT, "playbooks", "site.yml"), "--check", "--diff", "-vvv", cwd=ROOT)
     assert rc == 0, out[-3000:]
     assert re.search(r"webstack-airgap-target\s*: ok=\d+\s+changed=0 ", out), out[-3000:]
+    recap = re.findall(r"^(\S+)\s*: ok=\d+\s+changed=(\d+) ", out, flags=re.M)
+    assert recap and all(changed == "0" for _name, changed in recap), recap
     leaked = [value[:6] + "..." for value in secrets() if value in out]
     assert leaked == [], f"secrets in the -vvv output: {leaked}"
 

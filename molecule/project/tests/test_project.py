@@ -3,12 +3,14 @@ SECRET_KEY, DEBUG = True, ALLOWED_HOSTS = [], no STATIC_ROOT, SQLite in BASE_DIR
 app in mysite/celery.py configured from Django's settings; nothing in it names this collection.
 
 The tests run in file order: release 1.0.0 (the converge, site.yml) is checked, a note, an
-admin session and two uploads are written, then release 2.0.0 is deployed with deploy.yml
-(README's next release) and the data must still be there; a release whose settings do not
-import and DEBUG turned on are refused before anything switches. Then the variants prepare.yml
+admin session and two uploads are written, then release 2.0.0 comes with site.yml over an
+nginx site broken by hand (site.yml repairs it before the gate judges the release) and the data
+must still be there; a release whose settings do not import and DEBUG turned on are refused
+before anything switches (deploy.yml, README's next release). Then the variants prepare.yml
 builds, as real projects come: a failing build step refuses 4.0.0-legacy with nothing left
 behind; 4.0.0-legacy (models.W042, HTTPS and MEDIA_ROOT in its own settings) goes live with a
-build step and its warning printed; a rollback; releases whose `/` redirects to a failing page
+build step and its warning printed; a rollback, and a second one naming the release that changes
+nothing; releases whose `/` redirects to a failing page
 or to https:// are rolled back by the health gate; a lock that pins uWSGI is refused before
 any change. The uploads are served after each.
 """
@@ -26,7 +28,8 @@ from conftest import curl, header, playbook
 
 ROOT = "/srv/mysite"
 MANAGE = f"{ROOT}/bin/manage"
-DEPLOY = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "deploy.yml")
+PLAYBOOKS = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks")
+DEPLOY = os.path.join(PLAYBOOKS, "deploy.yml")
 RELEASES = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "releases")
 # The key the inventory gives (molecule.yml) and the one written in the project's settings.
 SECRET_KEY = "molecule-only-project-secret-2b9d4f6a8c0e1f3a5b7d9e2c4a6f8b0d1e3c5a7f"
@@ -40,9 +43,9 @@ def manage_shell(host, code):
     return host.check_output(f"{MANAGE} shell -c {shlex.quote(code)}").splitlines()[-1]
 
 
-def deploy(release, *extra):
+def deploy(release, *extra, book=DEPLOY):
     archive = os.path.join(RELEASES, f"plain_project-{release}.tar.gz")
-    return playbook(DEPLOY, "-e", f"django_app_release_archive={archive}", *extra, timeout=1200)
+    return playbook(book, "-e", f"django_app_release_archive={archive}", *extra, timeout=1200)
 
 
 def test_the_project_page_answers_through_nginx(host):
@@ -174,11 +177,29 @@ def test_uploads_go_outside_the_release_and_are_served_as_data(host):
     assert_uploads_served(host)
 
 
+def break_the_site(host):
+    """The app's nginx site edited by hand to answer 418 to everything; returns its path."""
+    site = "/etc/nginx/sites-available/mysite.conf"
+    host.check_output(f"sed -i 's/^\\(\\s*server_name [^;]*\\);/\\1; return 418;/' {site} && nginx -t && systemctl reload nginx")
+    # nginx's reload returns before the old workers have gone: ask until the new ones answer.
+    status = host.check_output(
+        "for i in $(seq 1 50); do code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: localhost' "
+        "http://127.0.0.1/); [ \"$code\" = 418 ] && break; sleep 0.2; done; echo $code")
+    assert status == "418"
+    return site
+
+
 def test_a_second_release_keeps_the_data(host, admin_session):
+    """The second release comes with site.yml over a site broken by hand (it answers 418):
+    site.yml rewrites nginx before the health gate judges the release, so the release goes live
+    instead of being blamed and rolled back; the data of the first stays."""
     text = f"kept-{uuid.uuid4().hex[:12]}"
     manage_shell(host, f"from notes.models import Note; Note.objects.create(text={text!r})")
-    rc, out = deploy("2.0.0")
+    site = break_the_site(host)
+    rc, out = deploy("2.0.0", book=os.path.join(PLAYBOOKS, "site.yml"))
     assert rc == 0, out[-4000:]
+    assert "failed its health check" not in out
+    assert "return 418" not in host.file(site).content_string
     assert host.file(f"{ROOT}/current/RELEASE").content_string.splitlines()[0] == "2.0.0"
     assert manage_shell(host, f"from notes.models import Note; print(Note.objects.filter(text={text!r}).count())") == "1"
     assert manage_shell(host, "from django.contrib.auth.models import User; print(User.objects.filter(username='admin').count())") == "1"
@@ -250,10 +271,16 @@ def test_a_legacy_project_goes_live_with_its_warnings_printed_and_https_off(host
 
 
 def test_a_rollback_keeps_every_upload(host):
-    rc, out = playbook(os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "rollback.yml"), timeout=900)
+    rc, out = playbook(os.path.join(PLAYBOOKS, "rollback.yml"), timeout=900)
     assert rc == 0, out[-4000:]
     assert live(host) == "2.0.0"
     assert_uploads_served(host)
+    # Naming the release makes a second run a no-op: no new history entry, nothing switched.
+    history = host.file(f"{ROOT}/releases.json").content_string
+    rc, out = playbook(os.path.join(PLAYBOOKS, "rollback.yml"), "-e", "webstack_rollback_release=2.0.0", timeout=900)
+    assert rc == 0, out[-3000:]
+    assert host.file(f"{ROOT}/releases.json").content_string == history
+    assert live(host) == "2.0.0"
 
 
 @pytest.mark.parametrize("release, reason", [
