@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare this machine for the demo and the tests, from nothing:
 #   - a Python virtualenv (.venv) from the controller/test lock (requirements/controller.txt), every
-#     package pinned with its hash and installed with --require-hashes (make lock writes the locks);
+#     package pinned with its hash and installed by uv with --require-hashes (make lock writes the
+#     locks);
 #   - docker.io, debootstrap, gpg, wrk and shellcheck (for ansible-test sanity) when missing;
 #   - a Docker engine, started when none answers;
 #   - the systemd base image of the selected platform (`images`: of every tested platform),
@@ -21,6 +22,32 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# The installer of every lock: uv (parallel downloads; seconds where pip takes minutes), in a
+# virtualenv of its own (.cache/uv), put there by pip from its entry in requirements/controller.txt
+# with its hashes, so that it is pinned once, like every other package, and no lock's virtualenv
+# holds it only to install itself.
+UV_VENV="$here/.cache/uv"
+uv_installer() {
+  local entry want
+  entry="$(awk '/^uv==/ { found = 1 } found { print } found && !/\\$/ { exit }' requirements/controller.txt)"
+  [ -n "$entry" ] || { echo "requirements/controller.txt names no uv" >&2; exit 2; }
+  want="$(printf '%s\n' "$entry" | sha256sum | cut -d' ' -f1)"
+  if [ ! -x "$UV_VENV/bin/uv" ] || [ "$(cat "$UV_VENV/.lock.sha256" 2>/dev/null)" != "$want" ]; then
+    "$PYTHON" -m venv --clear "$UV_VENV"
+    printf '%s\n' "$entry" > "$UV_VENV/uv.txt"
+    "$UV_VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$UV_VENV/uv.txt"
+    echo "$want" > "$UV_VENV/.lock.sha256"
+  fi
+}
+
+# Every package of a lock into a virtualenv, each checked against the lock's hashes.
+install_lock() {
+  local venv="$1" lock="$2"
+  uv_installer
+  "$UV_VENV/bin/uv" pip install --quiet --require-hashes --no-deps --python "$venv/bin/python" -r "$lock"
+  "$venv/bin/python" -m pip check >/dev/null || { "$venv/bin/python" -m pip check >&2; exit 1; }
+}
+
 # A virtualenv from a lock, with --require-hashes: made anew (--clear) when the lock changed, so
 # that nothing an earlier lock installed stays behind. Its stamp is the lock's digest.
 locked_venv() {
@@ -33,8 +60,7 @@ locked_venv() {
   fi
   log "creating virtualenv $venv from $lock"
   "$PYTHON" -m venv --clear "$venv"
-  "$venv/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$lock"
-  "$venv/bin/python" -m pip check >/dev/null || { "$venv/bin/python" -m pip check >&2; exit 1; }
+  install_lock "$venv" "$lock"
   echo "$want" > "$stamp"
 }
 
@@ -58,8 +84,7 @@ setup_bench() {
     return
   fi
   log "installing the benchmark requirements (requirements/bench.txt)"
-  "$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r requirements/bench.txt
-  "$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check >&2; exit 1; }
+  install_lock "$VENV" requirements/bench.txt
   echo "$want" > "$stamp"
 }
 

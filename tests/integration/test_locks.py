@@ -16,3 +16,48 @@ def test_every_lock_is_what_its_input_resolves_to():
                             capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "every lock is what its input resolves to" in result.stdout
+
+
+IDNA = "idna==3.21"
+
+
+def install(tmp_path, hashes):
+    """scripts/setup.sh's installer (uv, --require-hashes) into a new virtualenv from a one-line
+    lock of IDNA with the given hashes; returns (rc, output, venv)."""
+    lock = tmp_path / "lock.txt"
+    lock.write_text(IDNA + "".join(f" \\\n    --hash=sha256:{digest}" for digest in hashes) + "\n")
+    venv = tmp_path / "venv"
+    result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "setup.sh"), "locked-venv", str(venv), str(lock)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    return result.returncode, result.stdout + result.stderr, venv
+
+
+def controller_hashes(pin):
+    """The hashes requirements/controller.txt gives a pin."""
+    with open(os.path.join(ROOT, "requirements", "controller.txt"), encoding="utf-8") as handle:
+        lines = handle.read().split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(pin + " "))
+    hashes = []
+    for line in lines[start + 1:]:
+        if not line.strip().startswith("--hash=sha256:"):
+            break
+        hashes.append(line.strip().removeprefix("--hash=sha256:").rstrip(" \\"))
+    return hashes
+
+
+def test_a_lock_installs_what_its_hashes_name(tmp_path):
+    rc, out, venv = install(tmp_path, controller_hashes(IDNA))
+    assert rc == 0, out
+    assert (venv / ".lock.sha256").is_file()
+    version = subprocess.run([str(venv / "bin" / "python"), "-c", "import idna; print(idna.__version__)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert version == "3.21"
+
+
+def test_a_lock_whose_hash_does_not_match_installs_nothing(tmp_path):
+    rc, out, venv = install(tmp_path, ["0" * 64])
+    assert rc != 0
+    assert "hash" in out.lower(), out
+    assert not (venv / ".lock.sha256").exists()
+    assert subprocess.run([str(venv / "bin" / "python"), "-c", "import idna"], capture_output=True,
+                          check=False).returncode != 0

@@ -53,6 +53,13 @@ def test_the_project_page_answers_through_nginx(host):
     assert status == 200, body
     assert "<h1>Notes</h1>" in body
     assert header(headers, "Server").startswith("nginx")
+    # Django sends its own security headers; nginx adds only the ones it did not: none twice,
+    # and the app's value is the one sent (Django's Referrer-Policy, not nginx's).
+    names = [line.split(":", 1)[0].strip().lower() for line in headers.splitlines() if ":" in line]
+    for name in ("x-content-type-options", "x-frame-options", "referrer-policy", "permissions-policy"):
+        assert names.count(name) == 1, (name, headers)
+    assert header(headers, "Referrer-Policy") == "same-origin"
+    assert header(headers, "Permissions-Policy") == "geolocation=(), microphone=(), camera=()"
 
 
 def test_the_admin_css_is_served_by_nginx_from_the_release(host):
@@ -208,6 +215,7 @@ def test_a_second_release_keeps_the_data(host, admin_session):
     assert_uploads_served(host)
 
 
+@pytest.mark.full
 def test_a_release_whose_settings_do_not_import_is_refused_before_it_switches(host):
     history_before = host.file(f"{ROOT}/releases.json").content_string if host.file(f"{ROOT}/releases.json").exists else ""
     rc, out = deploy("3.0.0-noimport")
@@ -222,6 +230,7 @@ def test_a_release_whose_settings_do_not_import_is_refused_before_it_switches(ho
     assert status == 200
 
 
+@pytest.mark.full
 def test_debug_on_is_refused_and_the_running_app_keeps_it_off(host):
     # The project's own settings say DEBUG = True: without the overlay (DJANGO_DEBUG is the role's
     # own variable, which django_app_env may not set) the release runs with DEBUG on.
@@ -243,6 +252,7 @@ def live(host):
     return host.file(f"{ROOT}/current/RELEASE").content_string.splitlines()[0]
 
 
+@pytest.mark.full
 def test_a_failing_build_step_refuses_the_release_and_leaves_nothing_behind(host):
     before = releases(host)
     rc, out = deploy("4.0.0-legacy", "-e", '{"django_app_build_steps": [["manage.py", "check"], ["manage.py", "no_such_command"]]}')
@@ -283,6 +293,7 @@ def test_a_rollback_keeps_every_upload(host):
     assert live(host) == "2.0.0"
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("release, reason", [
     ("5.0.0-redirect500", "page / answered HTTP 500"),
     ("6.0.0-tohttps", "redirects to https://localhost/, and the site serves no https here"),

@@ -4,8 +4,9 @@ PostgreSQL host that every app host shares.
 The tests run in file order and change the fleet as they go: release 2.0.0 (which brings a
 migration) is rolled out under load, then the broken 3.0.0 is tried under load, then
 rollback.yml refuses to return to 1.0.0 past that migration and returns every host to it when
-told to ignore the schema (and refuses a release no host has), PostgreSQL restarts under a
-write loop, and last a broker node is stopped. What one host shows as well as a fleet (site.yml
+told to ignore the schema (and refuses a release no host has; these three rollback tests are
+marked `full`: make test-platforms runs them, make test leaves them to the project scenario's
+one-host rollback), PostgreSQL restarts under a write loop, and last a broker node is stopped. What one host shows as well as a fleet (site.yml
 repairing a site broken by hand before the gate judges a release, a rollback naming the live
 release changing nothing) is tested on one host, in the project scenario.
 """
@@ -242,6 +243,7 @@ def test_failed_deploy_keeps_serving_and_stops_at_the_first_host(lb):
     assert [h["state"] for h in history if h["id"] == "3.0.0-broken"][-1] == "failed"
 
 
+@pytest.mark.full
 def test_rollback_past_a_migration_is_refused_naming_it():
     rc, out = fleet_playbook("rollback.yml")
     assert rc != 0
@@ -252,6 +254,7 @@ def test_rollback_past_a_migration_is_refused_naming_it():
     assert web_versions() == {name: "2.0.0" for name in WEB}
 
 
+@pytest.mark.full
 def test_rollback_returns_every_host_to_the_previous_release(lb):
     ignore = ("-e", "webstack_rollback_ignore_schema=true")
     with Load(lb) as load:
@@ -270,6 +273,7 @@ def test_rollback_returns_every_host_to_the_previous_release(lb):
     assert worker.file("/srv/demo/current").linked_to == "/srv/demo/releases/1.0.0"
 
 
+@pytest.mark.full
 def test_rollback_to_an_unknown_release_is_refused_before_any_host_drains():
     rc, out = fleet_playbook("rollback.yml", "-e", "webstack_rollback_release=no-such-release")
     assert rc != 0
