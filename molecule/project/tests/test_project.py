@@ -285,9 +285,11 @@ def test_a_rollback_keeps_every_upload(host):
     assert rc == 0, out[-4000:]
     assert live(host) == "2.0.0"
     assert_uploads_served(host)
-    # Naming the release makes a second run a no-op: no new history entry, nothing switched.
+    # Naming the live release (its id: the archive's digest here) makes a second run a no-op:
+    # no new history entry, nothing switched.
     history = host.file(f"{ROOT}/releases.json").content_string
-    rc, out = playbook(os.path.join(PLAYBOOKS, "rollback.yml"), "-e", "webstack_rollback_release=2.0.0", timeout=900)
+    live_id = os.path.basename(host.file(f"{ROOT}/current").linked_to)
+    rc, out = playbook(os.path.join(PLAYBOOKS, "rollback.yml"), "-e", f"webstack_rollback_release={live_id}", timeout=900)
     assert rc == 0, out[-3000:]
     assert host.file(f"{ROOT}/releases.json").content_string == history
     assert live(host) == "2.0.0"
