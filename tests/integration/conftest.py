@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -52,7 +53,103 @@ def assert_failed_before_any_change(result, message, *tasks_not_reached):
     named in `tasks_not_reached` (the first ones that would touch the host)."""
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
-    assert re.search(message, out), out
+    # Ansible prints an [ERROR] once a run: a case of a shared run whose message another case
+    # printed first shows it only in its result, wrapped and quoted as YAML.
+    assert re.search(message, out) or re.search(message, re.sub(r"\s+", " ", out).replace("''", "'")), out
     assert re.search(r"localhost\s*: ok=\d+\s+changed=0 ", out), out
     for task in tasks_not_reached:
         assert f"TASK [{task}" not in out, out
+
+
+# Many cases, one run: each case is one host of a local inventory, its variables that host's
+# variables, and each host fails (or passes) on its own. What a case's test reads is what a run
+# of that case alone prints: the play's output cut to that host's tasks, results and errors, the
+# host called localhost, and a return code from its line of the recap. An ansible-playbook run
+# costs seconds of CPU before its first task; the validation tables hold hundreds of cases.
+_HEADER = re.compile(r"^(?:PLAY|TASK|RUNNING HANDLER) \[|^PLAY RECAP ")
+_RESULT = re.compile(r"^(?:ok|changed|fatal|failed|skipping|unreachable): \[(?P<host>[^\]\s]+)")
+_INCLUDED = re.compile(r"^included: .* for (?P<hosts>[\w, -]+)$")
+_RECAP = re.compile(r"^(?P<host>\S+)\s+: ok=\d+\s+changed=\d+\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)")
+_MESSAGE = re.compile(r"^\[(?P<kind>ERROR|WARNING|DEPRECATION WARNING)\]")
+
+
+def _blocks(out):
+    """The output as blocks: (kind, hosts, text); a block runs to the next line that starts one."""
+    blocks = []
+    for line in out.splitlines(keepends=True):
+        if _HEADER.match(line):
+            blocks.append(["header", set(), line])
+        elif match := _RESULT.match(line):
+            blocks.append(["result", {match["host"]}, line])
+        elif match := _INCLUDED.match(line.rstrip("\n")):
+            blocks.append(["result", {h.strip() for h in match["hosts"].split(",")}, line])
+        elif match := _RECAP.match(line):
+            blocks.append(["recap", {match["host"]}, line])
+        elif match := _MESSAGE.match(line):
+            blocks.append(["error" if match["kind"] == "ERROR" else "message", set(), line])
+        elif blocks:
+            blocks[-1][2] += line
+        else:
+            blocks.append(["message", set(), line])
+    return blocks
+
+
+def host_view(out, host):
+    """What `out` shows of one host: a task header only above a result of the host, an error
+    only before the host's failure, with the host named localhost; None if it has no recap."""
+    blocks = _blocks(out)
+    text, recap = [], None
+    for index, (kind, hosts, block) in enumerate(blocks):
+        if kind == "header":
+            if block.startswith(("PLAY [", "PLAY RECAP")):
+                text.append(block)
+                continue
+            following = []
+            for later in blocks[index + 1:]:
+                if later[0] == "header":
+                    break
+                following.append(later)
+            if any(host in later[1] for later in following):
+                text.append(block)
+        elif kind == "error":
+            after = next((later for later in blocks[index + 1:] if later[0] not in ("error", "message")), None)
+            if after is not None and host in after[1]:
+                text.append(block)
+        elif kind == "message" or host in hosts:
+            text.append(block)
+            if kind == "recap":
+                recap = _RECAP.match(block)
+    if recap is None:
+        return None, None
+    view = re.sub(rf"\b{re.escape(host)}\b", "localhost", "".join(text))
+    return view, (2 if int(recap["failed"]) or int(recap["unreachable"]) else 0)
+
+
+@pytest.fixture(scope="module")
+def run_cases(tmp_path_factory):
+    """Run a play once over one host per case (case id -> that host's variables, as -e would
+    give them; a play for localhost runs on every host); return case id -> a result as run_play
+    returns it, for that case alone."""
+
+    def run(play: str, cases: dict, *args: str, check: bool = True, env: dict | None = None):
+        tmp_path = tmp_path_factory.mktemp("cases")
+        names = {case: f"case{index:03d}" for index, case in enumerate(cases)}
+        path = tmp_path / "play.yml"
+        path.write_text(re.sub(r"^  hosts: localhost$", "  hosts: all", textwrap.dedent(play), flags=re.M))
+        inventory = {"all": {"vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+                             "hosts": {names[case]: variables for case, variables in cases.items()}}}
+        (tmp_path / "hosts.json").write_text(json.dumps(inventory))
+        cmd = [os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "hosts.json"), str(path), *args]
+        if check:
+            cmd.append("--check")
+        whole = subprocess.run(cmd, cwd=ROOT, env=ansible_env(ANSIBLE_FORKS="8", **(env or {})), capture_output=True,
+                               text=True, timeout=900, check=False)
+        results = {}
+        for case, name in names.items():
+            view, returncode = host_view(whole.stdout, name)
+            if view is None:  # the run never reached the host's recap: show all of it
+                view, returncode = whole.stdout, whole.returncode or 1
+            results[case] = subprocess.CompletedProcess(cmd, returncode, view, whole.stderr)
+        return results
+
+    return run

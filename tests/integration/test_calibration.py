@@ -63,10 +63,19 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
-def test_bad_input_fails_before_any_change(tmp_path, extra_vars, message):
-    extra = dict({"django_app_name": "demo"} if extra_vars else {}, **extra_vars)
-    assert_failed_before_any_change(run_calibrate(tmp_path, "-e", json.dumps(extra)), message, *NOT_REACHED)
+@pytest.fixture(scope="module")
+def outcomes(run_cases, tmp_path_factory):
+    """Every case in one run of calibrate.yml, one local host each."""
+    play = f"- name: Calibrate\n  ansible.builtin.import_playbook: {PLAYBOOK}\n"
+    cases = {case: dict({"django_app_name": "demo"} if extra_vars else {}, **extra_vars)
+             for case, (extra_vars, _message) in CASES.items()}
+    facts = tmp_path_factory.mktemp("facts")
+    return run_cases(play, cases, "-e", "webstack_web_hosts=all", env={"ANSIBLE_CACHE_PLUGIN_CONNECTION": str(facts)})
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_fails_before_any_change(outcomes, case):
+    assert_failed_before_any_change(outcomes[case], CASES[case][1], *NOT_REACHED)
 
 
 def test_every_problem_is_named_at_once(tmp_path):

@@ -1,7 +1,5 @@
 """Bad input to the celery role fails before any task touches the host, naming the variable."""
 
-import json
-
 import pytest
 
 from conftest import assert_failed_before_any_change
@@ -38,7 +36,12 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
-def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
-    assert_failed_before_any_change(run_play(PLAY, "-e", json.dumps(extra_vars)), message,
+@pytest.fixture(scope="module")
+def outcomes(run_cases):
+    return run_cases(PLAY, {case: extra_vars for case, (extra_vars, _message) in CASES.items()})
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_fails_before_any_change(outcomes, case):
+    assert_failed_before_any_change(outcomes[case], CASES[case][1],
                                     "webstack.django.celery : Write")

@@ -66,10 +66,31 @@ SWITCHES = ["nginx_server_tokens", "nginx_gzip", "nginx_acme_staging", "nginx_ac
 CASES.update({f"{name} the string false": ({name: "false"}, rf'{name}: "false" is not a boolean') for name in SWITCHES})
 
 
-@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
-def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
-    assert_failed_before_any_change(run_play(PLAY, "-e", json.dumps(extra_vars)), message,
-                                    "webstack.django.nginx : Install")
+@pytest.fixture(scope="module")
+def outcomes(run_cases):
+    return run_cases(PLAY, {case: extra_vars for case, (extra_vars, _message) in CASES.items()})
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_fails_before_any_change(outcomes, case):
+    assert_failed_before_any_change(outcomes[case], CASES[case][1], "webstack.django.nginx : Install")
+
+
+def _shape(result):
+    """What a case's run shows: its return code, the tasks it reached, each result's kind, the
+    messages it failed with and its line of the recap."""
+    out = result.stdout
+    return (result.returncode, re.findall(r"^TASK \[(.+?)\] \*", out, re.M),
+            re.findall(r"^(ok|changed|fatal|failed|skipping): \[localhost\]", out, re.M),
+            re.findall(r"^\[ERROR\]: (.*)$", out, re.M), re.findall(r"^localhost\s*: (.*)$", out, re.M))
+
+
+@pytest.mark.parametrize("case", ["negative timeout", "site without a name", "nginx_gzip the string false"])
+def test_a_case_of_a_shared_run_shows_what_its_own_run_shows(run_play, outcomes, case):
+    """conftest.run_cases runs every case of a table at once, one host each: a case's part of
+    that run shows the tasks, results, messages and recap of a run of that case alone."""
+    alone, shared = _shape(run_play(PLAY, "-e", json.dumps(CASES[case][0]))), _shape(outcomes[case])
+    assert shared == alone and alone[0] != 0 and alone[3], (shared, alone)
 
 
 def test_each_bad_value_gets_its_own_message(run_play):

@@ -75,10 +75,15 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
-def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
-    result = run_play(PLAY, "-v", "-e", json.dumps(extra_vars))
-    assert_failed_before_any_change(result, message, "webstack.django.rabbitmq : Install")
+@pytest.fixture(scope="module")
+def outcomes(run_cases):
+    return run_cases(PLAY, {case: extra_vars for case, (extra_vars, _message) in CASES.items()}, "-v")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_fails_before_any_change(outcomes, case):
+    result = outcomes[case]
+    assert_failed_before_any_change(result, CASES[case][1], "webstack.django.rabbitmq : Install")
     assert SECRET not in result.stdout + result.stderr
 
 

@@ -1,7 +1,5 @@
 """Bad input to the virtualenv role fails before any task touches the host, naming the variable."""
 
-import json
-
 import pytest
 
 from conftest import assert_failed_before_any_change
@@ -58,12 +56,21 @@ NOT_REACHED = ("webstack.django.virtualenv : Install", "webstack.django.virtuale
                "webstack.django.virtualenv : Build")
 
 
-@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
-def test_bad_input_fails_before_any_change(run_play, extra_vars, message):
-    assert_failed_before_any_change(run_play(PLAY, "-e", json.dumps(extra_vars)), message, *NOT_REACHED)
+@pytest.fixture(scope="module")
+def outcomes(run_cases):
+    return run_cases(PLAY, {case: extra_vars for case, (extra_vars, _message) in CASES.items()})
 
 
-@pytest.mark.parametrize("extra_vars, message", WHEELHOUSE_CASES.values(), ids=WHEELHOUSE_CASES.keys())
-def test_bad_wheelhouse_input_fails_before_any_change(run_play, extra_vars, message):
-    assert_failed_before_any_change(run_play(WHEELHOUSE_PLAY, "-e", json.dumps(extra_vars)), message,
-                                    *NOT_REACHED)
+@pytest.fixture(scope="module")
+def second_outcomes(run_cases):
+    return run_cases(WHEELHOUSE_PLAY, {case: extra_vars for case, (extra_vars, _message) in WHEELHOUSE_CASES.items()})
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_fails_before_any_change(outcomes, case):
+    assert_failed_before_any_change(outcomes[case], CASES[case][1], *NOT_REACHED)
+
+
+@pytest.mark.parametrize("case", WHEELHOUSE_CASES)
+def test_bad_wheelhouse_input_fails_before_any_change(second_outcomes, case):
+    assert_failed_before_any_change(second_outcomes[case], WHEELHOUSE_CASES[case][1], *NOT_REACHED)
