@@ -57,7 +57,7 @@ bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a
 bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size, adds a row to docs/benchmarks/bundle.csv
 	bash scripts/bundle.sh report
 
-.PHONY: help lock setup setup-venv demo demo-down bench bench-sizing bench-provision bench-fleet bundle bundle-report test test-platforms test-rest test-fast lint unit integration sanity molecule release collection clean
+.PHONY: help lock setup setup-venv demo demo-down bench bench-sizing bench-provision bench-fleet bundle bundle-report test test-platforms test-rest test-fast lint unit unit-bench integration sanity molecule release collection clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,7 +68,7 @@ setup: ## Prepare this machine: virtualenv, docker engine, the selected platform
 setup-venv:
 	bash scripts/setup.sh venv
 
-test: ## Every test kind: lint, unit, integration and sanity beside each molecule scenario but project and airgap (platforms spread, each at least once; tests marked `full` left out: test-rest, test-platforms); virtualenvs and base images made first
+test: ## Every test kind: lint, integration and sanity (the unit tests under ansible-test units) beside each molecule scenario but project and airgap (platforms spread, each at least once; tests marked `full` left out: test-rest, test-platforms); virtualenvs and base images made first
 	WEBSTACK_TEST_DEPTH=$(TEST_DEPTH) bash scripts/test.sh --jobs $(TEST_JOBS) $(TEST_MATRIX)
 
 test-platforms: setup ## Every molecule scenario on every platform, every test (WEBSTACK_TEST_DEPTH=full); results, wall times and commit in docs/results/test-platforms.md and .csv
@@ -89,6 +89,10 @@ lint: ## yamllint and ansible-lint (production profile)
 
 unit: ## pytest unit tests of the plugins and the demo project
 	pytest tests/unit -q
+
+unit-bench: ## The unit tests of the benchmark reports and plots, which need the bench extras (make test runs the others under ansible-test units)
+	bash scripts/setup.sh bench
+	pytest tests/unit/benchmarks -q
 
 integration: ## Controller-side playbook tests: argument validation, plan, built collection
 	pytest tests/integration -q

@@ -3,7 +3,7 @@
 #
 #   bash scripts/test.sh [--jobs N] SCENARIO:PLATFORM...   (make test passes TEST_JOBS, TEST_MATRIX)
 #
-# The controller-side gates (lint, unit, integration, sanity) need no container: they run in the
+# The controller-side gates (lint, integration, sanity with the unit tests) need no container: they run in the
 # background, into dist/test-gates.log, while the base images are built and the molecule
 # scenarios run in N lanes (scripts/molecule.sh --jobs). Their log is printed when both are done; the run fails when either
 # failed. The gates' pytest runs keep their temporary files apart from the scenarios' testinfra
@@ -50,8 +50,11 @@ done
 # equal share beside the lanes' work and are done early in the run. At the lowest priority
 # (autogroup nice 19) they got only what the scenarios left idle: enough beside one lane, but two
 # lanes keep both cores busy and the gates would be left to run alone at the end.
-echo "==> lint, unit, integration and sanity in the background (log: $log)"
-PYTEST_DEBUG_TEMPROOT="$gates_tmp" setsid --wait make --no-print-directory -C "$here" lint unit integration sanity \
+# The unit tests run once, under `ansible-test units` (make sanity), with the same files as make
+# unit; the benchmark report tests need the bench extras (matplotlib, mitogen) that its virtualenv
+# lacks (it skips them): make unit-bench runs those in .venv.
+echo "==> lint, integration, sanity (with the unit tests) and unit-bench in the background (log: $log)"
+PYTEST_DEBUG_TEMPROOT="$gates_tmp" setsid --wait make --no-print-directory -C "$here" lint integration sanity unit-bench \
   > "$log" 2>&1 &
 gates=$!
 
@@ -62,8 +65,8 @@ fi
 
 gates_status=0
 wait "$gates" || gates_status=$?
-echo "==> lint, unit, integration and sanity ($log):"
+echo "==> lint, integration, sanity and unit-bench ($log):"
 cat "$log"
-echo "==> lint, unit, integration, sanity: $([ "$gates_status" = 0 ] && echo passed || echo "FAILED (rc $gates_status)")"
+echo "==> lint, integration, sanity, unit-bench: $([ "$gates_status" = 0 ] && echo passed || echo "FAILED (rc $gates_status)")"
 echo "==> images and molecule scenarios: $([ "$molecule_status" = 0 ] && echo passed || echo "FAILED (rc $molecule_status)")"
 [ "$gates_status" = 0 ] && [ "$molecule_status" = 0 ]
