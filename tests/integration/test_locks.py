@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT
+from locks import parse_lock
 
 pytestmark = pytest.mark.integration
 
@@ -33,16 +34,11 @@ def install(tmp_path, hashes):
 
 
 def controller_hashes(pin):
-    """The hashes requirements/controller.txt gives a pin."""
+    """The hashes (hex digests) requirements/controller.txt gives a pin."""
     with open(os.path.join(ROOT, "requirements", "controller.txt"), encoding="utf-8") as handle:
-        lines = handle.read().split("\n")
-    start = next(i for i, line in enumerate(lines) if line.startswith(pin + " "))
-    hashes = []
-    for line in lines[start + 1:]:
-        if not line.strip().startswith("--hash=sha256:"):
-            break
-        hashes.append(line.strip().removeprefix("--hash=sha256:").rstrip(" \\"))
-    return hashes
+        version, _marker, hashes = parse_lock(handle.read())[pin.split("==")[0]]
+    assert f"=={version}" in pin, (pin, version)
+    return [digest.removeprefix("sha256:") for digest in hashes]
 
 
 def test_a_lock_installs_what_its_hashes_name(tmp_path):

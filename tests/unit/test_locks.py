@@ -3,9 +3,9 @@ hashes, and every requirement of its input satisfied by what it pins (scripts/lo
 them; tests/integration/test_locks.py resolves each input again and compares)."""
 
 import os
-import re
 
 import pytest
+from locks import parse_lock
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -19,23 +19,6 @@ LOCKS = {
     "examples/demo_project/requirements.txt": ["examples/demo_project/requirements.in"],
     "examples/plain_project/requirements.txt": ["examples/plain_project/requirements.in"],
 }
-
-
-def parse_lock(text):
-    """{name: (version, marker, [hashes])} of a lock; a line without '==' is an error."""
-    entries = {}
-    for block in re.sub(r"\\\n\s*", " ", text).splitlines():
-        line = block.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        hashes = re.findall(r"--hash=(sha256:[0-9a-f]{64})", line)
-        spec = re.sub(r"\s*--hash=\S+", "", line).strip()
-        req = Requirement(spec)
-        pins = [s for s in req.specifier if s.operator == "=="]
-        if len(pins) != 1 or len(req.specifier) != 1:
-            raise AssertionError(f"{spec}: not pinned to one version with ==")
-        entries[canonicalize_name(req.name)] = (pins[0].version, req.marker, hashes)
-    return entries
 
 
 def parse_input(text):
