@@ -121,3 +121,18 @@ def test_offline_play_without_a_bundle_does_nothing():
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     assert re.search(r"localhost\s*: ok=0\s+changed=0 .*skipped=2", out), out
+
+
+def test_every_group_of_the_stack_gets_the_bundle(tmp_path):
+    """A host in one group only, each group of the stack: every one is a host of the offline play
+    (an air-gapped PostgreSQL host installs its packages from the bundle too)."""
+    groups = ("lb", "broker", "web", "worker", "db")
+    (tmp_path / "hosts.yml").write_text(json.dumps({"all": {"children": {
+        group: {"hosts": {f"only-{group}": None}} for group in groups + ("other",)}}}))
+    result = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"), "--list-hosts",
+                             "playbooks/offline.yml"],
+                            cwd=ROOT, env=ansible_env(), capture_output=True, text=True, timeout=300, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    listed = set(re.findall(r"^\s+(only-\w+)$", out, re.M))
+    assert listed == {f"only-{group}" for group in groups}, out
