@@ -2,7 +2,10 @@
 
 import json
 import os
+import re
 import time
+
+import pytest
 
 from conftest import playbook, worker_counts
 
@@ -144,6 +147,26 @@ def test_converge_output_shows_no_secret(host):
     rc, out = playbook(os.path.join(scenario, "converge.yml"), "-vvv")
     assert rc == 0, out[-3000:]
     assert [s for s in SECRETS if s in out] == []
+
+
+# The ping runs as a task or as a handler ("RUNNING HANDLER [...]").
+PING = re.compile(r"^(?:TASK|RUNNING HANDLER) \[webstack\.django\.celery : Ping each worker through the broker\]", re.M)
+
+
+@pytest.mark.parametrize("how", ["new unit", "stopped by hand"])
+def test_a_worker_the_run_starts_answers_one_ping(host, how):
+    """A worker whose unit the run writes (as on a first converge: the restart handler starts it,
+    the start task enables it) or that was stopped by hand is started once and pinged once."""
+    unit = "/etc/systemd/system/celery-demo-worker.service"
+    if how == "new unit":
+        host.run_expect([0], f"systemctl disable --now celery-demo-worker && rm {unit} && systemctl daemon-reload")
+    else:
+        host.run_expect([0], "systemctl stop celery-demo-worker")
+    scenario = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rc, out = playbook(os.path.join(scenario, "converge.yml"))
+    assert rc == 0, out[-3000:]
+    assert host.service("celery-demo-worker").is_running and host.service("celery-demo-worker").is_enabled
+    assert len(PING.findall(out)) == 1, out[-3000:]
 
 
 def test_a_restarted_worker_that_cannot_reach_the_broker_fails_the_play_with_its_log(host, tmp_path):
