@@ -94,35 +94,45 @@ def _blocks(out):
     return blocks
 
 
-def host_view(out, host):
-    """What `out` shows of one host: a task header only above a result of the host, an error
-    only before the host's failure, with the host named localhost; None if it has no recap."""
+def host_views(out, hosts):
+    """What `out` shows of each host: host -> (text, return code), or (None, None) for a host
+    without a recap line. A task header shows above a result of the host, an error before the
+    host's failure; play headers and warnings show for every host; the host is named localhost."""
     blocks = _blocks(out)
-    text, recap = [], None
-    for index, (kind, hosts, block) in enumerate(blocks):
+    # Each block's hosts, None for every host: a task header's are those of the results below
+    # it, an error's those of the result it precedes. One pass over the output for every host.
+    owners, header, waiting = [], None, []
+    for kind, hosts_of, block in blocks:
         if kind == "header":
-            if block.startswith(("PLAY [", "PLAY RECAP")):
-                text.append(block)
-                continue
-            following = []
-            for later in blocks[index + 1:]:
-                if later[0] == "header":
-                    break
-                following.append(later)
-            if any(host in later[1] for later in following):
-                text.append(block)
+            header, waiting = (None, []) if block.startswith(("PLAY [", "PLAY RECAP")) else (set(), [])
+            owners.append(header)
         elif kind == "error":
-            after = next((later for later in blocks[index + 1:] if later[0] not in ("error", "message")), None)
-            if after is not None and host in after[1]:
-                text.append(block)
-        elif kind == "message" or host in hosts:
-            text.append(block)
-            if kind == "recap":
-                recap = _RECAP.match(block)
-    if recap is None:
-        return None, None
-    view = re.sub(rf"\b{re.escape(host)}\b", "localhost", "".join(text))
-    return view, (2 if int(recap["failed"]) or int(recap["unreachable"]) else 0)
+            waiting.append(set())
+            owners.append(waiting[-1])
+        elif kind == "message":
+            owners.append(None)
+        else:
+            owners.append(hosts_of)
+            for owner in ([header] if header is not None else []) + waiting:
+                owner |= hosts_of
+            waiting = []
+    views = {}
+    for host in hosts:
+        text = [block for (_kind, _hosts, block), owner in zip(blocks, owners) if owner is None or host in owner]
+        recap = next((_RECAP.match(block) for (kind, hosts_of, block) in blocks if kind == "recap" and host in hosts_of),
+                     None)
+        if recap is None:
+            views[host] = (None, None)
+            continue
+        views[host] = (re.sub(rf"\b{re.escape(host)}\b", "localhost", "".join(text)),
+                       2 if int(recap["failed"]) or int(recap["unreachable"]) else 0)
+    return views
+
+
+def variables_of(table, common=None):
+    """A validation table (case id -> (variables, the message it must fail with)) as run_cases
+    takes it: case id -> the variables of that case's host, over `common`."""
+    return {case: {**(common or {}), **variables} for case, (variables, _message) in table.items()}
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +154,10 @@ def run_cases(tmp_path_factory):
             cmd.append("--check")
         whole = subprocess.run(cmd, cwd=ROOT, env=ansible_env(ANSIBLE_FORKS="8", **(env or {})), capture_output=True,
                                text=True, timeout=900, check=False)
+        views = host_views(whole.stdout, names.values())
         results = {}
         for case, name in names.items():
-            view, returncode = host_view(whole.stdout, name)
+            view, returncode = views[name]
             if view is None:  # the run never reached the host's recap: show all of it
                 view, returncode = whole.stdout, whole.returncode or 1
             results[case] = subprocess.CompletedProcess(cmd, returncode, view, whole.stderr)

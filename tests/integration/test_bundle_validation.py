@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, ROOT, ansible_env, assert_failed_before_any_change
+from conftest import BIN, ROOT, ansible_env, assert_failed_before_any_change, variables_of
 
 pytestmark = pytest.mark.integration
 
@@ -70,19 +70,17 @@ NOT_REACHED = ("webstack.django.bundle : Create", "webstack.django.bundle : Copy
 def outcomes(run_cases):
     # The role reads the bundle and its key once a run (run_once): the cases that name the same
     # ones share a run.
-    def files(extra_vars):
-        return extra_vars["bundle_archive"], extra_vars.get("bundle_public_key")
-
+    cases = variables_of(CASES)
     results = {}
-    for key in {files(extra_vars) for extra_vars, _message in CASES.values()}:
-        results.update(run_cases(PLAY, {case: extra_vars for case, (extra_vars, _message) in CASES.items()
-                                        if files(extra_vars) == key}))
+    for files in {(v["bundle_archive"], v.get("bundle_public_key")) for v in cases.values()}:
+        results.update(run_cases(PLAY, {case: v for case, v in cases.items()
+                                        if (v["bundle_archive"], v.get("bundle_public_key")) == files}))
     return results
 
 
 @pytest.fixture(scope="module")
 def second_outcomes(run_cases):
-    return run_cases(BUILD_PLAY, {case: extra_vars for case, (extra_vars, _message) in BUILD_CASES.items()})
+    return run_cases(BUILD_PLAY, variables_of(BUILD_CASES))
 
 
 @pytest.mark.parametrize("case", CASES)

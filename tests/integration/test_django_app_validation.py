@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, assert_failed_before_any_change
+from conftest import ROOT, assert_failed_before_any_change, variables_of
 from test_preflight import _archive  # a startproject-like release archive
 
 pytestmark = pytest.mark.integration
@@ -98,7 +98,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def outcomes(run_cases):
-    return run_cases(PLAY, {case: {**GOOD, **override} for case, (override, _message) in CASES.items()})
+    return run_cases(PLAY, variables_of(CASES, common=GOOD))
 
 
 @pytest.mark.parametrize("case", CASES)

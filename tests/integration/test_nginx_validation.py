@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import assert_failed_before_any_change
+from conftest import assert_failed_before_any_change, variables_of
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ CASES.update({f"{name} the string false": ({name: "false"}, rf'{name}: "false" i
 
 @pytest.fixture(scope="module")
 def outcomes(run_cases):
-    return run_cases(PLAY, {case: extra_vars for case, (extra_vars, _message) in CASES.items()})
+    return run_cases(PLAY, variables_of(CASES))
 
 
 @pytest.mark.parametrize("case", CASES)

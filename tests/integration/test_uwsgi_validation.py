@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import assert_failed_before_any_change
+from conftest import assert_failed_before_any_change, variables_of
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +51,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def outcomes(run_cases):
-    return run_cases(PLAY, {case: extra_vars for case, (extra_vars, _message) in CASES.items()})
+    return run_cases(PLAY, variables_of(CASES))
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import assert_failed_before_any_change
+from conftest import assert_failed_before_any_change, variables_of
 
 pytestmark = pytest.mark.integration
 
@@ -58,12 +58,12 @@ NOT_REACHED = ("webstack.django.virtualenv : Install", "webstack.django.virtuale
 
 @pytest.fixture(scope="module")
 def outcomes(run_cases):
-    return run_cases(PLAY, {case: extra_vars for case, (extra_vars, _message) in CASES.items()})
+    return run_cases(PLAY, variables_of(CASES))
 
 
 @pytest.fixture(scope="module")
 def second_outcomes(run_cases):
-    return run_cases(WHEELHOUSE_PLAY, {case: extra_vars for case, (extra_vars, _message) in WHEELHOUSE_CASES.items()})
+    return run_cases(WHEELHOUSE_PLAY, variables_of(WHEELHOUSE_CASES))
 
 
 @pytest.mark.parametrize("case", CASES)
