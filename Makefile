@@ -20,13 +20,13 @@ TEST_JOBS ?= 2
 # (marked `full`, docs/testing.md) so that each CI run fits its hour; `make test TEST_DEPTH=full`
 # runs them too, as molecule test and make test-platforms always do.
 TEST_DEPTH ?= commit
-SCENARIOS ?= stack airgap project celery django_app virtualenv postgresql uwsgi nginx rabbitmq acme
+SCENARIOS ?= stack airgap project celery django_app virtualenv postgresql uwsgi nginx rabbitmq seaweedfs acme
 # Two scenarios are not in it, to keep each CI run within its 90 minutes here (docs/testing.md,
 # "make test and the hour"): airgap (a bundle built, a whole stack converged from it without
 # network) and project (a plain startproject project deployed as it is, in many releases);
 # make test-rest and make test-platforms run them.
 TEST_MATRIX ?= stack:ubuntu2404 django_app:ubuntu2404 celery:debian12 virtualenv:ubuntu2204 \
-  postgresql:debian12 uwsgi:debian12 nginx:ubuntu2204 rabbitmq:ubuntu2204 acme:ubuntu2404
+  postgresql:debian12 uwsgi:debian12 nginx:ubuntu2204 rabbitmq:ubuntu2204 seaweedfs:ubuntu2204 acme:ubuntu2404
 TEST_REST ?= project:ubuntu2204 airgap:ubuntu2404
 
 demo: setup ## The stack deployed into a local container; prints the URL and checks

@@ -6,6 +6,8 @@
 #   requirements/gates.in      -> gates.txt        .venv-sanity (ansible-test, what its units need,
 #                                                  the release tools)
 #   examples/*/requirements.in -> requirements.txt the example projects' locks (Python 3.10 to 3.12)
+#   roles/seaweedfs/files/requirements.in -> requirements.txt   the seaweedfs role's venv (SeaweedFS's
+#                                                  weed binary; the targets' Python 3.10 to 3.12)
 #
 # Every package, transitive ones included, pinned with its hashes, for every Python the
 # environment is made with (uv's universal resolution: markers where they differ). A lock's
@@ -84,9 +86,10 @@ compile 3.11 requirements/gates.txt requirements/gates.in "$out_dir/$generated" 
 for project in examples/demo_project examples/plain_project; do
   compile 3.10 "$project/requirements.txt" "$project/requirements.in" "$@"
 done
+compile 3.10 roles/seaweedfs/files/requirements.txt roles/seaweedfs/files/requirements.in "$@"
 if "$check"; then
   [ "${#stale[@]}" -eq 0 ] || { echo "stale: ${stale[*]} (run make lock)" >&2; exit 1; }
   echo "==> every lock is what its input resolves to"
 else
-  echo "==> locks written: requirements/*.txt, examples/*/requirements.txt"
+  echo "==> locks written: requirements/*.txt, examples/*/requirements.txt, roles/*/files/requirements.txt"
 fi

