@@ -51,6 +51,10 @@ description:
     system directory; C(django_app_socket) a file directly in C(/run/uwsgi/<name>/), where the
     uwsgi role creates the app's runtime directory.
   - >-
+    Object storage (C(django_app_media_storage)): C({}), or a dict of C(endpoint_url) (http:// or
+    https://, a host and a port, no path), C(bucket) (an S3 bucket name), C(region) and the
+    C(access_key) and C(secret_key) (single-line strings, never shown); no other key.
+  - >-
     Secret key: a string of at least 50 characters, at least 5 of them different, not
     starting with C(django-insecure-) (Django's own rule, check security.W009).
   - >-
@@ -103,6 +107,8 @@ ROLE_ENV = frozenset({
     "DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOWED_HOSTS", "DJANGO_CSRF_TRUSTED_ORIGINS",
     "DJANGO_DEBUG", "DJANGO_SECURE_SSL", "DJANGO_STATE_DIR", "DJANGO_SILENCED_CHECKS", "DJANGO_STATIC_ROOT",
     "DJANGO_MEDIA_ROOT", "DJANGO_MEDIA_URL", "WEBSTACK_APP_SETTINGS",
+    "DJANGO_MEDIA_S3_ENDPOINT_URL", "DJANGO_MEDIA_S3_BUCKET", "DJANGO_MEDIA_S3_REGION",
+    "DJANGO_MEDIA_S3_ACCESS_KEY", "DJANGO_MEDIA_S3_SECRET_KEY",
 })
 DEFAULT_ALLOWED_ROOTS = ("/srv", "/opt", "/var/lib", "/home")
 RUNTIME_ROOT = "/run/uwsgi"
@@ -115,6 +121,13 @@ BOOLS = ("django_app_settings_overlay", "django_app_debug", "django_app_check_de
 ENV_DICTS = ("django_app_env", "django_app_secret_env")
 SECRET_STRINGS = ("django_app_database_url", "django_app_broker_url")
 CHECK_FAIL_LEVELS = ("error", "security", "warning")
+# The object storage of the uploads (django_app_media_storage): its endpoint (scheme, host and
+# port only), an S3 bucket name, a region; the keys are secrets, never shown.
+MEDIA_STORAGE_KEYS = ("endpoint_url", "bucket", "region", "access_key", "secret_key")
+MEDIA_STORAGE_REQUIRED = ("endpoint_url", "bucket", "access_key", "secret_key")
+ENDPOINT_RE = re.compile(r"^https?://(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?/?$")
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+REGION_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 # A URL path of its own for the uploads: /media/, /uploads/files/ (not /, never /static/).
 MEDIA_URL_RE = re.compile(r"^/([A-Za-z0-9_~-][A-Za-z0-9_.~-]*/)+$")
 SIZE_RE = re.compile(r"^[1-9][0-9]{0,5}[kKmMgG]?$")
@@ -325,6 +338,37 @@ def _statuses(problems, value, name="django_app_healthcheck_status"):
 PAGE_PATH_RE = re.compile(r"^/[^\s'\"\\#]*$")
 
 
+def _media_storage(problems, value):
+    name = "django_app_media_storage"
+    if not _is_map(value):
+        problems.add(name, f"must be a dict {{endpoint_url, bucket, region, access_key, secret_key}}, or {{}} for "
+                           f"the media directory (got {_type_name(value)})")
+        return
+    if not value:
+        return
+    unknown = sorted(str(key) for key in value if key not in MEDIA_STORAGE_KEYS)
+    if unknown:
+        problems.add(name, f"unknown key {', '.join(unknown)} ({', '.join(MEDIA_STORAGE_KEYS)})")
+    for key in MEDIA_STORAGE_REQUIRED:
+        if key not in value:
+            problems.add(f"{name}.{key}", "is required with an object storage")
+    if "endpoint_url" in value:
+        _pattern(problems, f"{name}.endpoint_url", value["endpoint_url"], ENDPOINT_RE,
+                 "the URL of an S3-compatible endpoint: http:// or https://, a host and a port, no path "
+                 "(http://storage:8333)")
+    if "bucket" in value:
+        _pattern(problems, f"{name}.bucket", value["bucket"], BUCKET_RE,
+                 "an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)")
+    if "region" in value:
+        _pattern(problems, f"{name}.region", value["region"], REGION_RE, "a region name (us-east-1)")
+    for key in ("access_key", "secret_key"):
+        if key in value:
+            where = f"{name}.{key}"
+            _secret_string(problems, where, value[key])
+            if _is_str(value[key]) and not value[key].strip():
+                problems.add(where, "is empty")
+
+
 def _pages(problems, value):
     name = "django_app_healthcheck_pages"
     for index, page in _items(problems, name, value, "{path, status}"):
@@ -420,6 +464,8 @@ def django_app_inputs(values):
         _statuses(problems, given["django_app_healthcheck_status"])
     if "django_app_healthcheck_pages" in given:
         _pages(problems, given["django_app_healthcheck_pages"])
+    if "django_app_media_storage" in given:
+        _media_storage(problems, given["django_app_media_storage"])
 
     for name, minimum, maximum in (("django_app_keep_releases", 1, 1000), ("django_app_healthcheck_retries", 1, 1000),
                                    ("django_app_healthcheck_delay", 0, 3600),

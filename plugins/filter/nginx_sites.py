@@ -94,7 +94,7 @@ PROTOCOLS = ("uwsgi", "http")
 SERVER_KEYS = {"address", "weight", "max_fails", "fail_timeout", "down", "backup"}
 TLS_KEYS = {"enabled", "port", "certificate", "certificate_key", "redirect_http", "hsts_max_age", "acme"}
 ACME_KEYS = {"enabled", "names"}
-STATIC_KEYS = {"location", "alias", "root", "expires", "uploads"}
+STATIC_KEYS = {"location", "alias", "root", "proxy", "expires", "uploads"}
 # A host name label, an IP address, "_", or one wildcard at the start or end (nginx's rules).
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 SERVER_NAME_RE = re.compile(
@@ -105,6 +105,8 @@ IP_RE = re.compile(r"^[0-9.]+$")
 # A path or location nginx takes verbatim: nothing that ends, opens or quotes a directive.
 PATH_RE = re.compile(r"^/[^\s;{}\"'\\$#]*$")
 INDEX_RE = re.compile(r"^[^\s;{}\"'\\$#/]+$")
+# An object store's bucket, read through (http://storage:8333/bucket/): scheme, host, port, a path.
+PROXY_RE = re.compile(r"^https?://[A-Za-z0-9_.-]+(?::[0-9]{1,5})?/[^\s;{}\"'\\$#?]*/$")
 EXPIRES_RE = re.compile(r"^(?:off|epoch|max|-?[0-9]{1,9}(?:ms|s|m|h|d|w|M|y)?)$")
 SIZE_RE = re.compile(r"^[0-9]{1,9}[kKmMgG]?$")
 DAY = 86400
@@ -288,12 +290,15 @@ def _static(where, item):
         _fail(where, "must be a dict")
     _unknown(where, item, STATIC_KEYS)
     location = _path(f"{where}.location", item.get("location"))
-    if bool(item.get("alias")) == bool(item.get("root")):
-        _fail(where, "needs exactly one of alias or root")
+    if [bool(item.get(key)) for key in ("alias", "root", "proxy")].count(True) != 1:
+        _fail(where, "needs exactly one of alias, root or proxy")
     return {
         "location": location,
         "alias": _path(f"{where}.alias", item.get("alias") or None, optional=True),
         "root": _path(f"{where}.root", item.get("root") or None, optional=True),
+        "proxy": _matching(f"{where}.proxy", item.get("proxy") or None, PROXY_RE,
+                           "a URL of a bucket read through, ending in / (http://storage:8333/bucket/)",
+                           optional=True),
         "expires": _matching(f"{where}.expires", str(item.get("expires", "30d")), EXPIRES_RE,
                              "an nginx expires time (30d, 12h, max, off, epoch)"),
         "uploads": _switch(where, item, "uploads", False),

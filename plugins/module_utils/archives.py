@@ -349,11 +349,10 @@ def requirement_name(spec):
 _INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)")
 
 
-def lock_problems(files, lock, names, seen=None):
-    """One line per requirement of the lock file ``lock`` (and of the files it includes with
-    -r/-c, relative to it, inside the archive) that names a package of ``names`` (normalised
-    names of the packages the deployment installs itself); none for a file that cannot be read
-    (the required check reports a missing lock)."""
+def lock_entries(files, lock, seen=None):
+    """(file, line number, normalised name) of every requirement of the lock file ``lock`` and of
+    the files it includes with -r/-c (relative to it, inside the archive); none for a file that
+    cannot be read (the required check reports a missing lock)."""
     seen = set() if seen is None else seen
     if lock in seen or len(seen) > 20:
         return []
@@ -362,29 +361,36 @@ def lock_problems(files, lock, names, seen=None):
         text = files.read(lock).decode("utf-8", "replace")
     except Unreadable:
         return []
-    problems = []
+    entries = []
     for number, line in enumerate(text.splitlines(), 1):
         entry = line.split(" #", 1)[0].strip()
         include = _INCLUDE.match(entry)
         if include:
             target = _normal(posixpath.join(posixpath.dirname(lock), include.group(1)))
             if target is not None:
-                problems.extend(lock_problems(files, target, names, seen))
+                entries.extend(lock_entries(files, target, seen))
             continue
-        if not entry or entry.startswith(("#", "-")):
-            continue
-        name = requirement_name(entry)
-        if name in names:
-            problems.append("%s line %d pins %s: the deployment adds it to every release's venv itself "
-                            "(django_app_venv_packages); leave it out of the project's lock" % (lock, number, name))
-    return problems
+        if entry and not entry.startswith(("#", "-")):
+            entries.append((lock, number, requirement_name(entry)))
+    return entries
 
 
-def _refused_in_locks(files, required, refused):
-    if not refused:
+def lock_problems(files, required, refused=(), needed=None):
+    """Every reason the locks ``required`` cannot be installed as the deployment installs them:
+    a line naming a package of ``refused`` (the deployment adds it to every venv itself), and a
+    package of ``needed`` (a dict: name -> why the deployment needs it) that no lock names."""
+    refused = {requirement_name(spec) for spec in refused if spec.strip()}
+    needed = {requirement_name(name): why for name, why in dict(needed or {}).items() if name.strip()}
+    if not (refused or needed) or not required:
         return []
-    names = {requirement_name(spec) for spec in refused if spec.strip()}
-    return [problem for lock in required for problem in lock_problems(files, _normal(lock) or lock, names)]
+    entries = [entry for lock in required for entry in lock_entries(files, _normal(lock) or lock)]
+    problems = ["%s line %d pins %s: the deployment adds it to every release's venv itself "
+                "(django_app_venv_packages); leave it out of the project's lock" % entry
+                for entry in entries if entry[2] in refused]
+    named = {entry[2] for entry in entries}
+    problems += ["%s does not name %s: %s" % (", ".join(required), name, why)
+                 for name, why in sorted(needed.items()) if name not in named]
+    return problems
 
 
 def _read_project(files, discover, modules):
@@ -402,25 +408,27 @@ def inspect(path, required=()):
         return _check(archive, path, required)
 
 
-def inspect_release(path, required=(), discover=False, modules=None, refused=()):
+def inspect_release(path, required=(), discover=False, modules=None, refused=(), needed=None):
     """Return (members, errors, project), like inspect, and read the project of a sound archive.
 
     project is the discovered entry points with discover, else None (and None when errors).
     Raises ProjectError when a module of modules (variable -> ``pkg.mod[:attr]``) is missing.
-    A required file (the lock) that names a package of refused is an error too.
+    A required file (the lock) that names a package of refused, or locks that leave out a
+    package of needed, are errors too.
     """
     with _open(path) as archive:
         members, errors = _check(archive, path, required)
         files = ArchiveFiles(archive, members)
         if not errors:
-            errors = _refused_in_locks(files, required, refused)
+            errors = lock_problems(files, required, refused, needed)
         project = None
         if not errors and (discover or modules):
             project = _read_project(files, discover, modules)
         return members, errors, project
 
 
-def unpack(path, dest, required=(), owner=None, group=None, discover=False, modules=None, refused=()):
+def unpack(path, dest, required=(), owner=None, group=None, discover=False, modules=None, refused=(),
+           needed=None):
     """Unpack into dest, atomically; dest must not exist yet. Raises ArchiveError.
 
     Returns (members, project): project as for inspect_release, read before anything is
@@ -430,7 +438,7 @@ def unpack(path, dest, required=(), owner=None, group=None, discover=False, modu
         members, errors = _check(archive, path, required)
         files = ArchiveFiles(archive, members)
         if not errors:
-            errors = _refused_in_locks(files, required, refused)
+            errors = lock_problems(files, required, refused, needed)
         if errors:
             raise ArchiveError("%s: %s" % (path, "; ".join(errors)))
         project = _read_project(files, discover, modules) if discover or modules else None

@@ -73,6 +73,14 @@ options:
     elements: str
     default: []
     version_added: 0.3.0
+  needed_packages:
+    description:
+      - Packages the O(required) files (the lock) must name, each with why the deployment needs
+        it (C(django-storages) when the deployment stores uploads through its S3 backend); each
+        one missing is an error, with its reason.
+    type: dict
+    default: {}
+    version_added: 0.3.0
   owner:
     description:
       - Owner of the unpacked files.
@@ -232,6 +240,7 @@ def main():
             discover=dict(type="bool", default=False),
             modules=dict(type="dict", default={}),
             refused_packages=dict(type="list", elements="str", default=[]),
+            needed_packages=dict(type="dict", default={}),
         ),
         required_if=[("state", "unpacked", ["dest"])],
         supports_check_mode=True,
@@ -250,7 +259,7 @@ def main():
         sha256 = sha256_of(p["path"])
         if p["state"] == "inspected" or module.check_mode:
             members, errors, project = inspect_release(p["path"], p["required"], p["discover"], p["modules"],
-                                                       p["refused_packages"])
+                                                       p["refused_packages"], p["needed_packages"])
             if errors:
                 module.fail_json(msg="%s must not be unpacked: %s" % (p["path"], "; ".join(errors)),
                                  errors=errors)
@@ -259,7 +268,7 @@ def main():
         uid = _id(module, p["owner"], lambda n: pwd.getpwnam(n).pw_uid, "owner")
         gid = _id(module, p["group"], lambda n: grp.getgrnam(n).gr_gid, "group")
         members, project = unpack(p["path"], p["dest"], p["required"], uid, gid, p["discover"], p["modules"],
-                                  p["refused_packages"])
+                                  p["refused_packages"], p["needed_packages"])
     except ProjectError as exc:
         module.fail_json(msg=str(exc), errors=exc.errors, **_project(p, exc.project))
     except ArchiveError as exc:

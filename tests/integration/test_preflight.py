@@ -40,6 +40,9 @@ GOOD = {
     "rabbitmq_apps": [{"name": "demo", "password": "p$(touch /tmp/pwned)`id`%'\"\\;{}"}],
 }
 
+MEDIA_S3 = {"endpoint_url": "http://storage:8333", "bucket": "demo", "access_key": "demokey0",
+            "secret_key": "s3-secret-$(touch /tmp/pwned)"}
+
 # case id: (host variables, what the failure must say: the variable and the reason)
 CASES = {
     # django_app
@@ -118,6 +121,17 @@ CASES = {
     "broker port huge": ({"rabbitmq_port": 10**6}, r"rabbitmq_port: 1000000 is out of range"),
     "broker cookie with a space": ({"rabbitmq_erlang_cookie": "bad cookie"}, r"rabbitmq_erlang_cookie"),
     "broker apps not a list": ({"rabbitmq_apps": {"name": "demo"}}, r"rabbitmq_apps"),
+    # the uploads' object storage
+    "media storage endpoint not a URL": ({"django_app_media_storage": {**MEDIA_S3, "endpoint_url": "storage:8333"}},
+                                         r"django_app_media_storage\.endpoint_url: 'storage:8333' is not the URL"),
+    "media storage endpoint with a path": ({"django_app_media_storage": {**MEDIA_S3, "endpoint_url": "http://s/;x"}},
+                                           r"django_app_media_storage\.endpoint_url"),
+    "media storage bucket with a slash": ({"django_app_media_storage": {**MEDIA_S3, "bucket": "../etc"}},
+                                          r"django_app_media_storage\.bucket: '\.\./etc' is not an S3 bucket name"),
+    "media storage unknown key": ({"django_app_media_storage": {**MEDIA_S3, "acl": "public-read"}},
+                                  r"django_app_media_storage: unknown key acl"),
+    "media storage a string": ({"django_app_media_storage": "http://storage:8333"},
+                               r"argument 'django_app_media_storage' is of type str"),
 }
 
 
@@ -256,6 +270,21 @@ def test_hostile_release_archive_is_refused_on_the_controller(tmp_path, case):
     assert result.returncode != 0, out
     assert re.search(r"django_app_release_archive: .*" + message, re.sub(r"\s+", " ", out)), out
     assert re.search(r"^h\s*: ok=\d+\s+changed=0 ", out, re.M), out
+
+
+def test_a_lock_without_the_storage_backend_is_refused_when_uploads_go_to_object_storage(tmp_path):
+    """The overlay stores the uploads through django-storages' S3 backend: a release whose lock
+    does not name it (and boto3) would fail on its first upload, so it is refused before any change."""
+    path = _archive(tmp_path / "release.tar.gz", (("requirements.txt", b"Django==5.2.8\ndjango-storages==1.14.6\n"),)
+                    + PROJECT[1:])
+    inventory = _inventory(tmp_path, {"h": {}}, {"django_app_release_archive": path, "django_app_media_storage": MEDIA_S3})
+    result = _run(os.path.join(ROOT, "playbooks", "preflight.yml"), inventory)
+    out = re.sub(r"\s+", " ", result.stdout + result.stderr)
+    assert result.returncode != 0, out
+    assert re.search(r"django_app_release_archive: .*requirements\.txt does not name boto3: django_app_media_storage "
+                     r"stores the uploads through django-storages' S3 backend", out), out
+    assert "does not name django-storages" not in out and "s3-secret" not in out
+    assert re.search(r"^h\s*: ok=\d+\s+changed=0 ", result.stdout, re.M), out
 
 
 # Lexically inside (a/b/etc/cron.d), physically /etc/cron.d: the first link leads to the release

@@ -33,7 +33,7 @@ def run(tool, *args):
 def test_graph_needs_no_vault_password():
     result = run("ansible-inventory", "-i", INVENTORY, "--graph")
     assert result.returncode == 0, result.stderr
-    for group in ("@lb", "@web", "@worker", "@broker", "@db"):
+    for group in ("@lb", "@web", "@worker", "@broker", "@db", "@storage"):
         assert group in result.stdout
 
 
@@ -41,8 +41,8 @@ def test_fleet_shape():
     result = run("ansible-inventory", "-i", INVENTORY, "--list", "--export")
     assert result.returncode == 0, result.stderr
     groups = json.loads(result.stdout)
-    assert {g: len(groups[g]["hosts"]) for g in ("lb", "web", "worker", "broker", "db")} == {
-        "lb": 1, "web": 3, "worker": 2, "broker": 3, "db": 2}
+    assert {g: len(groups[g]["hosts"]) for g in ("lb", "web", "worker", "broker", "db", "storage")} == {
+        "lb": 1, "web": 3, "worker": 2, "broker": 3, "db": 2, "storage": 1}
     assert groups.get("ungrouped", {}).get("hosts", []) == []
 
 
@@ -60,7 +60,9 @@ def test_secrets_decrypt_with_the_documented_password():
                        "(django_app_secret_key | length >= 50) and "
                        "(rabbitmq_apps | webstack.django.weak_secrets('rabbitmq_apps', min_length=16, single_line=true)"
                        " + postgresql_apps | webstack.django.weak_secrets('postgresql_apps', min_length=16)"
-                       " + postgresql_replication_password | webstack.django.weak_secrets('r', min_length=16)) == [] }}",
+                       " + postgresql_replication_password | webstack.django.weak_secrets('r', min_length=16)"
+                       " + seaweedfs_buckets | webstack.django.weak_secrets('seaweedfs_buckets', min_length=16,"
+                       " key='secret_key', single_line=true)) == [] }}",
                  "--vault-password-file", EXAMPLE_PASSWORD)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r'"?msg"?: true', result.stdout), result.stdout

@@ -11,6 +11,7 @@ repairing a site broken by hand before the gate judges a release, a rollback nam
 release changing nothing) is tested on one host, in the project scenario.
 """
 
+import hashlib
 import json
 import os
 import shlex
@@ -150,6 +151,59 @@ def test_a_task_on_the_worker_writes_rows_the_web_side_reads():
             break
         time.sleep(1)
     assert [record(web2, f"fleet-{i}")[1]["executions"] for i in range(5)] == [1] * 5
+
+
+UPLOAD = b"%PDF-1.4 shared by the fleet\n" * 64
+S3_SECRET = "molecule-only-stack-s3-secret-3f9a7c1e"
+
+
+def test_an_upload_through_web1_is_served_through_web2_and_read_on_the_worker(lb):
+    """The uploads live in the fleet's object storage (SeaweedFS on the db host), not on a web
+    host: what web1 stored, web2's nginx reads through from the bucket, the lb serves, and a
+    Celery task on the worker host reads through the storage."""
+    web1, web2 = other(WEB[0]), other(WEB[1])
+    web1.check_output("yes '%PDF-1.4 shared by the fleet' | head -n 64 > /tmp/upload.pdf")
+    out = web1.check_output("curl -s --max-time 20 -H 'Host: demo.test' -w '\\n%{http_code}' "
+                            "--data-binary @/tmp/upload.pdf http://127.0.0.1/uploads/shared.pdf")
+    body, _ignored, status = out.rpartition("\n")
+    assert status == "201", out
+    assert json.loads(body) == {"name": "uploads/shared.pdf", "url": "/media/uploads/shared.pdf", "size": len(UPLOAD)}
+    # Nothing on web1's disk: the bucket has it.
+    assert not web1.file("/srv/demo/shared/media/uploads/shared.pdf").exists
+    digest = hashlib.sha256(UPLOAD).hexdigest()
+    for host in (web2, lb):
+        got = host.run("curl -s --max-time 10 -H 'Host: demo.test' -D /tmp/media.head -o /tmp/media.body "
+                       "-w '%{http_code}' http://127.0.0.1/media/uploads/shared.pdf")
+        assert got.stdout == "200"
+        assert host.check_output("sha256sum /tmp/media.body").split()[0] == digest
+        head = host.file("/tmp/media.head").content_string.lower()
+        assert "content-type: application/pdf" in head and "x-content-type-options: nosniff" in head
+    report = json.loads(web2.check_output(f"{MANAGE} read_upload shared.pdf --timeout 60"))
+    assert report == {"size": len(UPLOAD), "sha256": digest}
+
+
+def test_an_html_upload_is_data_and_the_bucket_is_not_listed_through_nginx():
+    web1, web2 = other(WEB[0]), other(WEB[1])
+    web1.check_output("printf '<script>alert(1)</script>' > /tmp/page.html && curl -s -o /dev/null "
+                      "-H 'Host: demo.test' --data-binary @/tmp/page.html http://127.0.0.1/uploads/page.html")
+    head = web2.check_output("curl -s -D - -o /dev/null -H 'Host: demo.test' "
+                             "http://127.0.0.1/media/uploads/page.html").lower()
+    assert "content-type: application/octet-stream" in head and "sandbox" in head
+    for path in ("/media/", "/media/?list-type=2", "/media/uploads/"):
+        status = web2.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' -H 'Host: demo.test' 'http://127.0.0.1{path}'")
+        assert status in ("403", "404"), path
+    # No S3 sub-resource either: the query string is dropped, the object itself comes back.
+    body = web2.check_output("curl -s -H 'Host: demo.test' 'http://127.0.0.1/media/uploads/page.html?acl'")
+    assert body == "<script>alert(1)</script>"
+    status = web2.check_output("curl -s -o /dev/null -w '%{http_code}' -X PUT --data x -H 'Host: demo.test' "
+                               "http://127.0.0.1/media/uploads/page.html")
+    assert status == "403"
+
+
+def test_the_storage_keys_never_show_even_at_vvv():
+    rc, out = fleet_playbook("preflight.yml", "-vvv")
+    assert rc == 0, out[-3000:]
+    assert "seaweedfs" in out and S3_SECRET not in out
 
 
 def test_celery_round_trip_from_a_web_host():

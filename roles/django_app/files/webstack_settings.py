@@ -148,9 +148,37 @@ else:
 _FILE_SYSTEM = ("django.core.files.storage.FileSystemStorage", "django.core.files.storage.filesystem.FileSystemStorage")
 _storages = globals().get("STORAGES") if isinstance(globals().get("STORAGES"), dict) else {}
 _default_storage = (_storages.get("default") or {}).get("BACKEND") or globals().get("DEFAULT_FILE_STORAGE") or _FILE_SYSTEM[0]
-# Whether uploads go to the media directory on the host (False: the project's own storage).
-WEBSTACK_MEDIA_LOCAL = _default_storage in _FILE_SYSTEM
-if WEBSTACK_MEDIA_LOCAL and os.environ.get("DJANGO_MEDIA_ROOT"):
+# Whether uploads go to the media directory on the host (False: the deployment's object storage
+# or the project's own storage).
+WEBSTACK_MEDIA_LOCAL = _default_storage in _FILE_SYSTEM and not os.environ.get("DJANGO_MEDIA_S3_BUCKET")
+if os.environ.get("DJANGO_MEDIA_S3_BUCKET"):
+    # The deployment's object storage (django_app_media_storage), shared by every host of the app:
+    # django-storages' S3 backend, its files addressed at MEDIA_URL, which nginx reads through
+    # from the bucket (webstack_storage.MediaStorage). It replaces the project's own default.
+    MEDIA_URL = os.environ.get("DJANGO_MEDIA_URL") or "/media/"
+    STORAGES = {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        **_storages,
+        "default": {
+            "BACKEND": "webstack_storage.MediaStorage",
+            "OPTIONS": {
+                "endpoint_url": _required("DJANGO_MEDIA_S3_ENDPOINT_URL"),
+                "bucket_name": _required("DJANGO_MEDIA_S3_BUCKET"),
+                "region_name": os.environ.get("DJANGO_MEDIA_S3_REGION") or "us-east-1",
+                "access_key": _required("DJANGO_MEDIA_S3_ACCESS_KEY"),
+                "secret_key": _required("DJANGO_MEDIA_S3_SECRET_KEY"),
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+                "location": "",
+                "default_acl": None,
+                "querystring_auth": False,
+                "file_overwrite": False,
+            },
+        },
+    }
+    # The pre-4.2 setting beside STORAGES is an error in Django 4.2 and 5.0.
+    globals().pop("DEFAULT_FILE_STORAGE", None)
+elif WEBSTACK_MEDIA_LOCAL and os.environ.get("DJANGO_MEDIA_ROOT"):
     MEDIA_ROOT = os.path.abspath(os.environ["DJANGO_MEDIA_ROOT"])
     MEDIA_URL = os.environ.get("DJANGO_MEDIA_URL") or "/media/"
     if _storages.get("default"):

@@ -39,6 +39,18 @@ GOOD = {
 }
 
 
+S3 = {"endpoint_url": "http://storage:8333", "bucket": "demo", "region": "us-east-1", "access_key": "demokey0",
+      "secret_key": "s3-secret-0123456789"}
+
+
+def test_an_object_storage_passes_and_its_secret_is_never_shown():
+    assert "django_app_media_storage" in django_app_inputs({**GOOD, "django_app_media_storage": S3})
+    assert "django_app_media_storage" in django_app_inputs({**GOOD, "django_app_media_storage": {}})
+    message = refused(django_app_media_storage={**S3, "secret_key": "s3-secret-'quote", "bucket": "x"})
+    assert "django_app_media_storage.secret_key: contains a quote" in message
+    assert "s3-secret" not in message
+
+
 def refused(**override):
     with pytest.raises(AnsibleFilterError) as info:
         django_app_inputs({**GOOD, **override})
@@ -220,6 +232,20 @@ def test_bad_allowed_hosts_name_the_item(hosts, where):
     ({"django_app_healthcheck_pages": [{"path": "/a b"}]}, r"django_app_healthcheck_pages\[0\]\.path: "),
     ({"django_app_healthcheck_pages": [{"path": "/", "status": [700]}]}, r"django_app_healthcheck_pages\[0\]\.status\[0\]: 700 is not an HTTP status"),
     ({"django_app_healthcheck_pages": [{"path": "/", "url": "x"}]}, r"django_app_healthcheck_pages\[0\]: unknown key url"),
+    ({"django_app_media_storage": "http://storage:8333"}, "django_app_media_storage: must be a dict"),
+    ({"django_app_media_storage": {**S3, "endpoint": "x"}}, "django_app_media_storage: unknown key endpoint"),
+    ({"django_app_media_storage": {k: v for k, v in S3.items() if k != "bucket"}},
+     r"django_app_media_storage\.bucket: is required"),
+    ({"django_app_media_storage": {**S3, "endpoint_url": "storage:8333"}},
+     r"django_app_media_storage\.endpoint_url: 'storage:8333' is not the URL of an S3-compatible endpoint"),
+    ({"django_app_media_storage": {**S3, "endpoint_url": "http://storage:8333/bucket"}},
+     r"django_app_media_storage\.endpoint_url: .* no path"),
+    ({"django_app_media_storage": {**S3, "endpoint_url": "http://u:p@storage"}}, r"django_app_media_storage\.endpoint_url: "),
+    ({"django_app_media_storage": {**S3, "bucket": "My_Bucket"}}, r"django_app_media_storage\.bucket: 'My_Bucket' is not an S3 bucket"),
+    ({"django_app_media_storage": {**S3, "region": "US East"}}, r"django_app_media_storage\.region: "),
+    ({"django_app_media_storage": {**S3, "access_key": ""}}, r"django_app_media_storage\.access_key: is empty"),
+    ({"django_app_media_storage": {**S3, "secret_key": ["x"]}}, r"django_app_media_storage\.secret_key: must be a string"),
+    ({"django_app_env": {"DJANGO_MEDIA_S3_BUCKET": "x"}}, r"django_app_env\.DJANGO_MEDIA_S3_BUCKET: "),
 ])
 def test_other_bad_values_name_the_variable(override, where):
     assert re.search(where, refused(**override))

@@ -55,7 +55,13 @@ def test_tls_with_certificate_is_not_self_signed():
     ([{"name": "a", "upstream": {"servers": ["nowhere"]}}], [], r"servers\[0\]\.address"),
     ([{"name": "a", "upstream": {"servers": ["h:70000"]}}], [], r"servers\[0\]\.address"),
     ([{"name": "a", "tls": {"certificate": "/c"}}], [], r"certificate and certificate_key"),
-    ([{"name": "a", "static_locations": [{"location": "/s/"}]}], [], r"alias or root"),
+    ([{"name": "a", "static_locations": [{"location": "/s/"}]}], [], r"alias, root or proxy"),
+    ([{"name": "a", "static_locations": [{"location": "/s/", "alias": "/x/", "proxy": "http://s:8333/b/"}]}], [],
+     r"exactly one of alias, root or proxy"),
+    ([{"name": "a", "static_locations": [{"location": "/s/", "proxy": "http://s:8333/b"}]}], [],
+     r"static_locations\[0\]\.proxy: 'http://s:8333/b' is not a URL of a bucket"),
+    ([{"name": "a", "static_locations": [{"location": "/s/", "proxy": "http://s/b/;return 200 x;/"}]}], [],
+     r"static_locations\[0\]\.proxy: "),
     ([{"name": "a", "static_locations": [{"location": "s/", "alias": "/x"}]}], [], r"location"),
     ([{"name": "a", "state": "gone"}], [], r"nginx_sites\[0\]\.state"),
     ([{"name": "a", "default_server": True}, {"name": "b", "default_server": True}], [],
@@ -225,3 +231,10 @@ def test_a_switch_that_is_no_boolean_is_refused_naming_the_key(site, where):
 def test_a_switch_of_another_role_names_that_role_variable():
     with pytest.raises(AnsibleFilterError, match=r"^django_app_tls\.enabled: 'maybe' is not a boolean"):
         nginx_sites([{"name": "a", "tls": {"enabled": "maybe"}}], sources={"tls": "django_app_tls"})
+
+
+def test_a_location_read_through_from_a_bucket():
+    site = nginx_sites([{"name": "a", "static_locations": [
+        {"location": "/media/", "proxy": "http://storage:8333/demo/", "uploads": True}]}])[0]
+    assert site["static_locations"][0] == {"location": "/media/", "alias": None, "root": None,
+                                           "proxy": "http://storage:8333/demo/", "expires": "30d", "uploads": True}

@@ -393,3 +393,25 @@ def test_a_pin_in_an_included_requirements_file_is_named_with_its_file(tmp_path)
     errors = archives.inspect_release(path, ["requirements.txt"], refused=REFUSED)[1]
     assert errors == ["requirements/production.txt line 2 pins uwsgi: the deployment adds it to every release's "
                       "venv itself (django_app_venv_packages); leave it out of the project's lock"]
+
+
+# --- A lock that leaves out a package the deployment's settings need -----------------------
+
+NEEDED = {"django-storages": "media in S3", "boto3": "media in S3"}
+
+
+def test_a_lock_without_a_needed_package_is_refused_naming_it_and_why(tmp_path):
+    lock = b"django==5.2.8\ndjango_storages[s3]==1.14.6\n"
+    path = make_archive(tmp_path / "r.tar.gz", [("requirements.txt", REG, "", lock)])
+    assert archives.inspect_release(path, ["requirements.txt"], refused=REFUSED, needed=NEEDED)[1] == [
+        "requirements.txt does not name boto3: media in S3"]
+    with pytest.raises(ArchiveError, match="does not name boto3"):
+        unpack(path, str(tmp_path / "release"), ["requirements.txt"], needed=NEEDED)
+    assert not (tmp_path / "release").exists()
+
+
+def test_needed_packages_may_come_from_an_included_file(tmp_path):
+    members = [("requirements.txt", REG, "", b"-r requirements/production.txt\nBoto3==1.40.0\n"),
+               ("requirements/production.txt", REG, "", b"Django-Storages==1.14.6 \\\n    --hash=sha256:ab\n")]
+    path = make_archive(tmp_path / "r.tar.gz", members)
+    assert archives.inspect_release(path, ["requirements.txt"], needed=NEEDED)[1] == []

@@ -226,6 +226,35 @@ def test_media_in_a_storage_of_the_projects_own_stays_there(project, tmp_path):
     assert "MEDIA_ROOT" not in settings
 
 
+S3 = {"DJANGO_MEDIA_S3_ENDPOINT_URL": "http://storage:8333", "DJANGO_MEDIA_S3_BUCKET": "demo",
+      "DJANGO_MEDIA_S3_ACCESS_KEY": "demokey0", "DJANGO_MEDIA_S3_SECRET_KEY": "s3-secret-0123456789"}
+
+
+def test_media_in_the_deployments_object_storage_replaces_the_projects_own(project, tmp_path):
+    project.add_settings('DEFAULT_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"\n'
+                         'STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}\n')
+    settings = project.overlay(DJANGO_MEDIA_ROOT=str(tmp_path / "media"), DJANGO_MEDIA_URL="/uploads/", **S3)
+    assert settings["WEBSTACK_MEDIA_LOCAL"] is False
+    assert settings["MEDIA_URL"] == "/uploads/"
+    assert "DEFAULT_FILE_STORAGE" not in settings
+    # The project had no staticfiles storage: Django's default is kept beside the new default.
+    assert settings["STORAGES"]["staticfiles"] == {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    assert settings["STORAGES"]["default"] == {
+        "BACKEND": "webstack_storage.MediaStorage",
+        "OPTIONS": {"endpoint_url": "http://storage:8333", "bucket_name": "demo", "region_name": "us-east-1",
+                    "access_key": "demokey0", "secret_key": "s3-secret-0123456789", "addressing_style": "path",
+                    "signature_version": "s3v4", "location": "", "default_acl": None, "querystring_auth": False,
+                    "file_overwrite": False},
+    }
+
+
+def test_media_object_storage_needs_its_endpoint_and_keys(project):
+    proc = project.overlay(**{**S3, "DJANGO_MEDIA_S3_SECRET_KEY": ""})
+    assert proc.returncode != 0
+    assert "the environment variable DJANGO_MEDIA_S3_SECRET_KEY is required" in proc.stderr
+    assert "s3-secret" not in proc.stderr
+
+
 def check_deploy(project, **extra):
     return project.run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], project.overlay_env(**extra))
 
