@@ -36,6 +36,15 @@ CASES = {
     "quote in a secret": ({"django_app_secret_env": {"API_TOKEN": "a'b"}},
                           r"django_app_secret_env\.API_TOKEN: the value contains a quote"),
     "keep zero releases": ({"django_app_keep_releases": 0}, r"django_app_keep_releases: 0 must be from 1 to 1000"),
+    # Uploads and build steps (docs/app-contract.md, 7): outside every release, commands of the release.
+    "media root in a release": ({"django_app_media_root": "/srv/demo/releases/media"},
+                                r"django_app_media_root: '/srv/demo/releases/media' is not a directory of its own"),
+    "media root a system directory": ({"django_app_media_root": "/etc"}, r"django_app_media_root: '/etc' is a system"),
+    "build step a shell": ({"django_app_build_steps": [["/bin/sh", "-c", "touch /tmp/pwn"]]},
+                           r"django_app_build_steps\[0\]: '/bin/sh' is neither manage\.py nor the plain name"),
+    "object storage endpoint not a URL": ({"django_app_media_storage": {"endpoint_url": "storage:8333", "bucket": "demo",
+                                                                        "access_key": "k0", "secret_key": "s3-secret-0123456789"}},
+                                          r"django_app_media_storage\.endpoint_url: 'storage:8333' is not the URL"),
     "env not a dict": ({"django_app_env": ["A=1"]}, r"django_app_env"),
     # 1. Environment keys: POSIX names, never the role's own or one that changes how programs start.
     "env key runs a command": ({"django_app_env": {"true;touch /tmp/pwn;X=": "1"}},
