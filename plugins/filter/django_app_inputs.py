@@ -11,6 +11,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.webstack.django.plugins.module_utils.build_steps import step_problem
 from ansible_collections.webstack.django.plugins.plugin_utils.inputs import (
+    APP_NAME_RE,
     ENV_NAME_RE,
     directory_problem,
     env_name_problem,
@@ -88,7 +89,6 @@ _value:
   elements: str
 """
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 RELEASE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MODULE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_.]*)?$")
 # Host names Django answers to: names, IP addresses, .domain or * (no commas, no whitespace).
@@ -190,8 +190,8 @@ def _str_list(problems, name, value, pattern=None, what="", allow_empty=True):
 
 
 def _name(problems, name, value, what):
-    if not _is_str(value) or not NAME_RE.match(value):
-        problems.add(name, f"{shown(value)} must match {NAME_RE.pattern} (lowercase letters, digits, _ and -)")
+    if not _is_str(value) or not APP_NAME_RE.match(value):
+        problems.add(name, f"{shown(value)} must match {APP_NAME_RE.pattern} (lowercase letters, digits, _ and -)")
         return
     problem = system_account_problem(value, what)
     if problem:
@@ -402,7 +402,7 @@ def django_app_inputs(values):
     allowed_roots = _allowed_roots(problems, given.get("django_app_allowed_roots", list(DEFAULT_ALLOWED_ROOTS)))
     # The root and the socket are named after the app by default: with a bad name, only the name is reported.
     name = given.get("django_app_name")
-    bad_name = "django_app_name" in given and not (_is_str(name) and NAME_RE.match(name))
+    bad_name = "django_app_name" in given and not (_is_str(name) and APP_NAME_RE.match(name))
 
     def named_after_bad_name(value):
         return bad_name and _is_str(name) and bool(name) and _is_str(value) and name in value

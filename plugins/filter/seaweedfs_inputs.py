@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.webstack.django.plugins.plugin_utils.inputs import (
+    APP_NAME_RE,
     below,
     directory_problem,
     path_problem,
@@ -88,7 +89,6 @@ _value:
   elements: str
 """
 
-APP_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 ACCESS_KEY_RE = re.compile(r"^[A-Za-z0-9]{8,128}$")
 SECRET_KEY_RE = re.compile(r"^[\x21-\x7e]{16,}$")
@@ -135,7 +135,7 @@ def _buckets(problems, buckets, bucket_of):
         if unknown:
             problems.append(f"{where}: unknown keys {', '.join(unknown)} (allowed: {', '.join(BUCKET_KEYS)})")
         app = item.get("app")
-        if not isinstance(app, str) or not APP_RE.match(app):
+        if not isinstance(app, str) or not APP_NAME_RE.match(app):
             problems.append(f"{where}.app: {shown(app)} must be an app name (^[a-z][a-z0-9_-]{{0,31}}$)")
         elif app in RESERVED_APPS:
             problems.append(f"{where}.app: {app!r} is SeaweedFS's identity of unsigned requests; use another name")

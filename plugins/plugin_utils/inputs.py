@@ -22,6 +22,9 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+# An app's name (django_app_name, an app of seaweedfs_buckets): its account, /srv/<name>, its units.
+APP_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
 # A POSIX environment variable name (what a shell can export and systemd can pass on).
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
