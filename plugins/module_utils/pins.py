@@ -14,6 +14,9 @@ PINS = {
     # The wheel builder's pip (the wheelhouse is resolved with `pip install --report`, pip 22.2+;
     # Ubuntu 22.04's venvs come with pip 22.0). Supports Python 3.9 and newer.
     "pip": "26.3",
+    # uv, which installs a release's locked requirements into its virtualenv (the virtualenv
+    # role's virtualenv_installer: uv): a static binary in a manylinux wheel, no Python deps.
+    "uv": "0.13.10",
 }
 
 

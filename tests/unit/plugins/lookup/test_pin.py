@@ -18,7 +18,7 @@ def test_a_pinned_package_gives_its_requirement_specifier():
 
 
 def test_an_unknown_package_fails_listing_the_pinned_ones():
-    with pytest.raises(AnsibleLookupError, match=r"'django' is not pinned by webstack.django \(pinned: pip, pyuwsgi\)"):
+    with pytest.raises(AnsibleLookupError, match=r"'django' is not pinned by webstack.django \(pinned: pip, pyuwsgi, uv\)"):
         lookup("django")
 
 

@@ -381,3 +381,83 @@ def test_a_cache_made_by_a_skipped_task_is_tolerated_in_check_mode(run, venv, tm
     fake = FakePip(to_install={"six": "1.16.0"})
     result = run(fake, virtualenv=str(venv), packages=["six==1.16.0"], cache_dir=str(tmp_path / "later"), check=True)
     assert result["changed"] is True and "cache_dir" in result.get("msg", "")
+
+
+@pytest.fixture
+def uv(tmp_path):
+    """An executable file standing for the pinned uv."""
+    path = tmp_path / "uv"
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+class FakeUv(FakePip):
+    """Also plays uv: `uv pip install --python VENV/bin/python ...` installs like pip would."""
+
+    def __call__(self, cmd, input=None, **kwargs):
+        if cmd[1:3] == ["pip", "install"]:
+            self.calls.append(cmd)
+            self.kwargs.append(kwargs)
+            self.installed.update(self.pending())
+            return SimpleNamespace(returncode=0, stdout="", stderr="Installed 1 package\n")
+        if cmd[1:3] == ["pip", "list"]:
+            self.calls.append(cmd)
+            self.kwargs.append(kwargs)
+            out = json.dumps([{"name": n.lower(), "version": v} for n, v in self.installed.items()])
+            return SimpleNamespace(returncode=0, stdout=out, stderr="")
+        return super().__call__(cmd, input=input, **kwargs)
+
+
+def test_uv_installs_the_same_requirements_and_pip_judges_the_change(run, venv, tmp_path, uv, monkeypatch):
+    monkeypatch.setenv("UV_INDEX_URL", "https://evil.invalid/simple")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "ambient"))
+    req = tmp_path / "requirements.txt"
+    req.write_text("six==1.16.0 --hash=sha256:" + "a" * 64 + "\n")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    fake = FakeUv(to_install={"six": "1.16.0"})
+    result = run(fake, virtualenv=str(venv), requirements=str(req), uv=uv, cache_dir=str(cache),
+                 wheelhouse=str(tmp_path))
+    assert result["changed"] is True and result["packages"]["six"] == "1.16.0", result
+    installs = [c for c in fake.calls if c[1:3] == ["pip", "install"]]
+    assert len(installs) == 1 and not fake.pip_runs(), fake.calls
+    # uv lists too (pip's interpreter is not started at all).
+    assert not [c for c in fake.calls if c[1:3] == ["-m", "pip"]], fake.calls
+    assert result["pip_version"] is None
+    cmd = installs[0]
+    assert cmd[0] == uv and cmd[cmd.index("--python") + 1] == str(venv / "bin" / "python")
+    for word in ("--no-config", "--compile-bytecode", "--require-hashes", "--no-index"):
+        assert word in cmd, cmd
+    assert cmd[cmd.index("--cache-dir") + 1] == str(cache) and cmd[cmd.index("--requirement") + 1] == str(req)
+    assert cmd[cmd.index("--find-links") + 1] == str(tmp_path) and "--no-input" not in cmd
+    env = fake.kwargs[fake.calls.index(cmd)]["env"]
+    assert not [name for name in env if name.startswith("UV_")], env
+    # The change is pip's list before and after, as without uv: a second run changes nothing.
+    again = run(fake, virtualenv=str(venv), requirements=str(req), uv=uv, cache_dir=str(cache), wheelhouse=str(tmp_path))
+    assert again["changed"] is False, again
+
+
+def test_uv_without_a_cache_uses_none(run, venv, uv):
+    fake = FakeUv(to_install={"six": "1.16.0"})
+    run(fake, virtualenv=str(venv), packages=["six==1.16.0"], uv=uv)
+    cmd = next(c for c in fake.calls if c[1:3] == ["pip", "install"])
+    assert "--no-cache" in cmd and "--cache-dir" not in cmd and cmd[-1] == "six==1.16.0"
+
+
+def test_check_mode_with_uv_predicts_with_pip_and_runs_no_uv(run, venv, tmp_path):
+    fake = FakeUv(to_install={"six": "1.16.0"})
+    result = run(fake, check=True, virtualenv=str(venv), packages=["six==1.16.0"], uv=str(tmp_path / "not-yet"))
+    assert result["changed"] is True and fake.pip_runs("--dry-run"), result
+    assert not [c for c in fake.calls if c[1:3] == ["pip", "install"]]
+    assert fake.installed.get("six") is None
+
+
+@pytest.mark.parametrize("kind", ["relative", "missing", "not executable"])
+def test_a_uv_that_is_no_executable_is_refused(run, venv, tmp_path, kind):
+    path = tmp_path / "uv"
+    if kind == "not executable":
+        path.write_text("")
+        path.chmod(0o644)
+    result = run(FakeUv(), virtualenv=str(venv), packages=["six==1.16.0"], uv="uv" if kind == "relative" else str(path))
+    assert result["failed"] is True and result["msg"].startswith("uv: "), result
