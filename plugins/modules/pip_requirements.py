@@ -24,7 +24,7 @@ description:
   - With O(uv), uv installs instead of pip (C(uv pip install --python VENV/bin/python)), with the
     same requirements, hashes, wheelhouse, indexes and cache, the same owner, but wheels are
     unpacked in parallel and linked from the cache, so a virtualenv whose lock the cache already
-    holds is installed in about a second instead of pip's ten or more. The virtualenv is still
+    holds is installed several times faster than by pip. The virtualenv is still
     made by the distribution's venv module (with pip), and C(uv pip list) judges the change
     (pip's C(install --dry-run --report) still predicts it in check mode).
   - In check mode, pip's C(install --dry-run --report) (pip 22.2 and later) predicts exactly what
