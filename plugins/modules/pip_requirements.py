@@ -378,7 +378,8 @@ def pip_list(run, python, uv=None):
     from uv when it installs (a Rust binary answers in milliseconds, pip in about a second)."""
     cmd = [python, "-m", "pip", "list", "--format=json"]
     if uv:
-        cmd = [uv, "pip", "list", "--format=json", "--no-config", "--python", python]
+        # No cache: a list reads none, and the user's home (the app's root) may be root's.
+        cmd = [uv, "pip", "list", "--format=json", "--no-config", "--no-cache", "--python", python]
     proc = run(cmd)
     try:
         return {item["name"]: item["version"] for item in json.loads(proc.stdout)}

@@ -424,6 +424,8 @@ def test_uv_installs_the_same_requirements_and_pip_judges_the_change(run, venv, 
     assert len(installs) == 1 and not fake.pip_runs(), fake.calls
     # uv lists too (pip's interpreter is not started at all).
     assert not [c for c in fake.calls if c[1:3] == ["-m", "pip"]], fake.calls
+    # A list needs no cache (uv would make one in the user's home, which may be root's).
+    assert all("--no-cache" in c for c in fake.calls if c[1:3] == ["pip", "list"]), fake.calls
     assert result["pip_version"] is None
     cmd = installs[0]
     assert cmd[0] == uv and cmd[cmd.index("--python") + 1] == str(venv / "bin" / "python")
