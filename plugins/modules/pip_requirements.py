@@ -312,15 +312,23 @@ def apply_predicted(before, installs):
 class Runner:
     """Run commands, as another user when the module runs as root."""
 
-    def __init__(self, module, user=None, group=None):
+    def __init__(self, module, user=None, group=None, cache_dir=None):
         self.module = module
         self.kwargs = {}
-        self.env = dict(os.environ)
+        # uv reads the settings of its environment (UV_*): only the ones given here count.
+        self.env = {name: value for name, value in os.environ.items() if not name.startswith("UV_")}
         self.env.update({"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
                          "PIP_NO_WARN_SCRIPT_LOCATION": "1", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"})
         self.env.pop("PYTHONPATH", None)
         self.env.pop("PYTHONHOME", None)
         self.env.pop("VIRTUAL_ENV", None)
+        # pip's cache is the one given or none, never one the environment names.
+        self.env.pop("PIP_CACHE_DIR", None)
+        self.env.pop("PIP_NO_CACHE_DIR", None)
+        if cache_dir:
+            self.env["PIP_CACHE_DIR"] = cache_dir
+        else:
+            self.env["PIP_NO_CACHE_DIR"] = "1"
         if user is not None and user.pw_uid != os.geteuid():
             gid = group.gr_gid if group is not None else user.pw_gid
             self.kwargs = {"user": user.pw_uid, "group": gid,
@@ -544,20 +552,13 @@ def main():
             unknown.append(f"group {p['group']} does not exist yet")
     if user is not None and user.pw_uid != os.geteuid() and os.geteuid() != 0:
         module.fail_json(msg=f"pip must run as {user.pw_name}, the virtualenv's owner: run the task as root (become)")
-    run = Runner(module, user, group)
+    run = Runner(module, user, group, p["cache_dir"])
     if p["cache_dir"] and module.check_mode and not os.path.lexists(p["cache_dir"]):
         unknown.append(f"cache_dir {p['cache_dir']} does not exist yet")
     else:
         cache_problem = cache_dir_problem(p["cache_dir"], user.pw_uid if user is not None else os.geteuid())
         if cache_problem:
             module.fail_json(msg=f"cache_dir: {cache_problem}")
-    # pip's cache is the one given or none, never one the environment names.
-    run.env.pop("PIP_CACHE_DIR", None)
-    run.env.pop("PIP_NO_CACHE_DIR", None)
-    if p["cache_dir"]:
-        run.env["PIP_CACHE_DIR"] = p["cache_dir"]
-    else:
-        run.env["PIP_NO_CACHE_DIR"] = "1"
 
     require_hashes = p["require_hashes"]
     requested = list(packages)
@@ -592,9 +593,6 @@ def main():
     install = [python, "-m", "pip", "install"] + pip_args
     if p["uv"]:
         install = uv_install(p["uv"], python, pip_args, p["cache_dir"])
-        # uv reads the settings of its environment: only the ones given here count.
-        for name in [name for name in run.env if name.startswith("UV_")]:
-            del run.env[name]
     result["cmd"] = install
 
     if not exists or unknown:
@@ -612,7 +610,7 @@ def main():
         create_virtualenv(module, run, venv, user, group)
         if user is None:
             user = pwd.getpwuid(virtualenv_stat(module, venv).st_uid)
-            run = Runner(module, user, group)
+            run = Runner(module, user, group, p["cache_dir"])
 
     # uv lists and installs; pip's version matters only to its check-mode prediction.
     lister = p["uv"] if not module.check_mode else None

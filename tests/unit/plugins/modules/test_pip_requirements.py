@@ -463,3 +463,16 @@ def test_a_uv_that_is_no_executable_is_refused(run, venv, tmp_path, kind):
         path.chmod(0o644)
     result = run(FakeUv(), virtualenv=str(venv), packages=["six==1.16.0"], uv="uv" if kind == "relative" else str(path))
     assert result["failed"] is True and result["msg"].startswith("uv: "), result
+
+
+def test_a_new_virtualenv_keeps_the_given_cache_and_no_uv_setting(run, tmp_path, uv, monkeypatch):
+    # With no owner, the user is known only once the virtualenv is made: the commands after it
+    # run with the same environment as those before (no ambient cache, no UV_* setting).
+    monkeypatch.setenv("PIP_CACHE_DIR", str(tmp_path / "ambient"))
+    monkeypatch.setenv("UV_INDEX_URL", "https://evil.invalid/simple")
+    fake = FakeUv(to_install={"six": "1.16.0"})
+    result = run(fake, virtualenv=str(tmp_path / "new"), packages=["six==1.16.0"], uv=uv)
+    assert result["created"] is True and result["packages"]["six"] == "1.16.0", result
+    envs = [kw["env"] for kw in fake.kwargs]
+    assert len(envs) >= 3 and all(env.get("PIP_NO_CACHE_DIR") == "1" and "PIP_CACHE_DIR" not in env for env in envs)
+    assert not [name for env in envs for name in env if name.startswith("UV_")]
