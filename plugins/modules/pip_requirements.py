@@ -18,7 +18,7 @@ description:
   - Installs offline from a wheelhouse directory (C(--no-index --find-links DIR)) when
     O(wheelhouse) is set; adds C(--require-hashes) by itself when the requirements file carries
     C(--hash=) options.
-  - Idempotent, the change is judged by comparing C(pip list) before and after, so a run that
+  - Idempotent, the change is judged by comparing C(pip list) (C(uv pip list) with O(uv)) before and after, so a run that
     installs nothing reports no change. With C(--diff), the diff lists C(name==version) of every
     distribution in the virtualenv before and after.
   - With O(uv), uv installs instead of pip (C(uv pip install --python VENV/bin/python)), with the
