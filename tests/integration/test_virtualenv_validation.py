@@ -41,6 +41,18 @@ CASES = {
                                 r"virtualenv_packages: must be empty with virtualenv_require_hashes"),
     "packages not a list": ({"virtualenv_path": "/opt/v", "virtualenv_packages": {"six": 1}},
                             r"virtualenv_packages"),
+    # A system directory would be written over and chowned to the venv's owner.
+    "venv a system directory": ({"virtualenv_path": "/usr/local"},
+                                r"virtualenv_path: '/usr/local' is a system directory"),
+    "venv in a system tree": ({"virtualenv_path": "/etc/venv"},
+                              r"virtualenv_path: '/etc/venv' is in the system tree /etc"),
+    "venv not normalised": ({"virtualenv_path": "/srv/demo/../../usr"},
+                            r"virtualenv_path: '/srv/demo/../../usr' is not normalised"),
+    "uv in a system tree": ({"virtualenv_path": "/opt/v", "virtualenv_installer": "uv",
+                             "virtualenv_uv_dir": "/usr/bin"},
+                            r"virtualenv_uv_dir: '/usr/bin' is a system directory"),
+    "uv dir relative": ({"virtualenv_path": "/opt/v", "virtualenv_installer": "uv", "virtualenv_uv_dir": "uv"},
+                        r"virtualenv_uv_dir: 'uv' must be an absolute path"),
 }
 
 WHEELHOUSE_CASES = {
