@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.webstack.django.plugins.plugin_utils.inputs import system_account_problem
+from ansible_collections.webstack.django.plugins.plugin_utils.inputs import shown, system_account_problem
 
 display = Display()
 
@@ -111,8 +111,11 @@ MODE_RE = re.compile(r"^0?[0-7]{3}$")
 
 APP_KEYS = {
     "name", "state", "venv", "chdir", "module", "user", "group", "env_file", "environment",
-    "socket", "socket_group", "install", "overrides", "options",
+    "socket", "socket_group", "install", "installer", "overrides", "options",
 }
+# Who installs uWSGI into an app's venv: the venv's own pip, or the collection's uv (a venv
+# made for uv, as the django_app role makes a release's, has no pip).
+INSTALLERS = ("pip", "uv")
 DAY = 86400
 INT_SETTINGS = {
     # key: (minimum, maximum). The maxima keep uWSGI able to start and are documented in the
@@ -298,6 +301,14 @@ def _settings(where, base, role, app, somaxconn):
     return settings
 
 
+def _installer(where, value):
+    if value is None:
+        return "pip"
+    if value not in INSTALLERS:
+        _fail(where, f"{shown(value)} is not one of {', '.join(INSTALLERS)}")
+    return value
+
+
 def _app(where, app, defaults):
     if not isinstance(app, Mapping):
         _fail(where, "must be a dict")
@@ -356,6 +367,7 @@ def _app(where, app, defaults):
         "socket_mode": defaults["socket_mode"],
         "upstream": f"unix:{socket}" if unix else socket,
         "install": _bool(f"{where}.install", defaults["install"] if app.get("install") is None else app["install"]),
+        "installer": _installer(f"{where}.installer", app.get("installer")),
         "overrides": _overrides(f"{where}.overrides", app.get("overrides")),
         "options": {**defaults["options"], **_options(f"{where}.options", app.get("options"))},
         "settings": None,

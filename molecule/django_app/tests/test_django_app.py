@@ -10,6 +10,7 @@ release history is checked too.
 import base64
 import json
 import os
+import re
 
 from conftest import curl, header, playbook
 
@@ -115,6 +116,21 @@ def assert_photo_served(host):
     assert header(headers, "Content-Type") == "image/png"
     assert header(headers, "X-Content-Type-Options") == "nosniff"
     assert host.check_output("sha256sum < /tmp/photo.served") == host.check_output("sha256sum < /tmp/photo.png")
+
+
+def test_a_check_run_predicts_no_change_with_uv_in_a_venv_without_pip(host):
+    # The release's venv was made for uv, without pip: uv's dry run predicts the change.
+    venv = f"{ROOT}/current/venv"
+    assert host.file(f"{venv}/bin/python").exists and not host.file(f"{venv}/bin/pip").exists
+    rc, out = converge("--check", "--diff")
+    assert rc == 0, out[-3000:]
+    # On a converged host the release is built: the one install left is uWSGI's into its venv,
+    # predicted by uv (no pip to ask) and found already done.
+    tasks = [part.split("TASK [")[0] for part in
+             out.split("TASK [webstack.django.virtualenv : Create the virtualenv and install the requirements in ")[1:]]
+    assert tasks and all(t.startswith(f"{venv}]") for t in tasks), tasks
+    assert all("ok: [" in t and "changed: [" not in t and "/opt/webstack/uv/bin/uv" in t for t in tasks), tasks
+    assert int(re.search(r"changed=(\d+)", out.split("PLAY RECAP")[-1]).group(1)) == 0, out[-3000:]
 
 
 def test_second_release_switches_and_serves(host):

@@ -29,6 +29,18 @@ def test_minimal_app_gets_every_default():
     assert app["stats"] == "/run/uwsgi/demo/stats.sock"
     assert app["master_fifo"] == "/run/uwsgi/demo/master.fifo"
     assert app["install"] is True and app["settings"] is None
+    assert app["installer"] == "pip"
+
+
+@pytest.mark.parametrize("installer", ["pip", "uv"])
+def test_the_installer_is_pip_or_uv(installer):
+    assert one({"installer": installer})["installer"] == installer
+
+
+@pytest.mark.parametrize("installer", ["conda", "UV", "", True, ["uv"], "uv; id"])
+def test_another_installer_is_refused_naming_the_key(installer):
+    with pytest.raises(AnsibleFilterError, match=r"uwsgi_apps\[0\]\.installer: .* is not one of pip, uv"):
+        one({"installer": installer})
 
 
 def test_settings_follow_the_plan():
@@ -123,8 +135,8 @@ def test_explicit_cheaper_not_below_processes_is_refused():
 
 def test_null_keys_take_their_defaults():
     app = one({"state": None, "install": None, "user": None, "socket": None, "overrides": None,
-               "options": None, "environment": None, "env_file": None}, install=False)
-    assert app["state"] == "present" and app["install"] is False
+               "options": None, "environment": None, "env_file": None, "installer": None}, install=False)
+    assert app["state"] == "present" and app["install"] is False and app["installer"] == "pip"
     assert app["user"] == "demo" and app["socket"] == "/run/uwsgi/demo/uwsgi.sock"
 
 

@@ -28,6 +28,8 @@ class FakePip:
         if cmd[1:3] == ["-m", "venv"]:
             os.makedirs(os.path.join(cmd[-1], "bin"), exist_ok=True)
             open(os.path.join(cmd[-1], "bin", "python"), "w").close()
+            if "--without-pip" not in cmd:
+                open(os.path.join(cmd[-1], "bin", "pip"), "w").close()
         elif cmd[1:4] == ["-m", "pip", "--version"]:
             out = f"pip {self.version} from /x/site-packages/pip (python 3.11)\n"
         elif cmd[1:4] == ["-m", "pip", "list"]:
@@ -56,6 +58,7 @@ def venv(tmp_path):
     path = tmp_path / "venv"
     (path / "bin").mkdir(parents=True)
     (path / "bin" / "python").touch()
+    (path / "bin" / "pip").touch()
     return path
 
 
@@ -399,6 +402,9 @@ class FakeUv(FakePip):
         if cmd[1:3] == ["pip", "install"]:
             self.calls.append(cmd)
             self.kwargs.append(kwargs)
+            if "--dry-run" in cmd:
+                plan = "".join(f" + {n}=={v}\n" for n, v in self.pending().items())
+                return SimpleNamespace(returncode=0, stdout="", stderr=f"Would install {len(self.pending())} packages\n{plan}")
             self.installed.update(self.pending())
             return SimpleNamespace(returncode=0, stdout="", stderr="Installed 1 package\n")
         if cmd[1:3] == ["pip", "list"]:
@@ -453,6 +459,44 @@ def test_check_mode_with_uv_predicts_with_pip_and_runs_no_uv(run, venv, tmp_path
     assert result["changed"] is True and fake.pip_runs("--dry-run"), result
     assert not [c for c in fake.calls if c[1:3] == ["pip", "install"]]
     assert fake.installed.get("six") is None
+
+
+def test_a_virtualenv_for_uv_is_made_without_pip(run, tmp_path, uv):
+    fake = FakeUv(to_install={"six": "1.16.0"})
+    result = run(fake, virtualenv=str(tmp_path / "new"), packages=["six==1.16.0"], uv=uv)
+    assert result["created"] is True and result["packages"]["six"] == "1.16.0", result
+    made = [c for c in fake.calls if c[1:3] == ["-m", "venv"]]
+    assert len(made) == 1 and "--without-pip" in made[0], fake.calls
+    assert not os.path.exists(tmp_path / "new" / "bin" / "pip")
+    assert not [c for c in fake.calls if c[1:3] == ["-m", "pip"]], fake.calls
+
+
+def test_a_virtualenv_for_pip_is_made_with_pip(run, tmp_path):
+    fake = FakePip(to_install={"six": "1.16.0"})
+    run(fake, virtualenv=str(tmp_path / "new"), packages=["six==1.16.0"])
+    made = [c for c in fake.calls if c[1:3] == ["-m", "venv"]]
+    assert len(made) == 1 and "--without-pip" not in made[0], fake.calls
+
+
+def test_check_mode_with_uv_predicts_with_uv_dry_run_and_changes_nothing(run, venv, uv):
+    (venv / "bin" / "pip").unlink()  # made for uv: no pip in it
+    fake = FakeUv(installed={"idna": "3.7"}, to_install={"six": "1.16.0"})
+    result = run(fake, check=True, virtualenv=str(venv), packages=["six==1.16.0"], uv=uv)
+    assert result["changed"] is True and result["changes"] == [{"name": "six", "before": None, "after": "1.16.0"}], result
+    dry = [c for c in fake.calls if c[1:3] == ["pip", "install"]]
+    assert len(dry) == 1 and "--dry-run" in dry[0] and not fake.pip_runs(), fake.calls
+    assert fake.installed == {"idna": "3.7"}
+    # Nothing to do: the plan is empty and nothing changes.
+    fake = FakeUv(installed={"six": "1.16.0"})
+    assert run(fake, check=True, virtualenv=str(venv), packages=["six==1.16.0"], uv=uv)["changed"] is False
+
+
+def test_check_mode_without_uv_yet_and_no_pip_says_it_cannot_predict(run, venv, tmp_path):
+    (venv / "bin" / "pip").unlink()
+    fake = FakeUv(to_install={"six": "1.16.0"})
+    result = run(fake, check=True, virtualenv=str(venv), packages=["six==1.16.0"], uv=str(tmp_path / "not-yet"))
+    assert result["changed"] is True and "cannot predict the packages: uv" in result["msg"], result
+    assert not fake.calls
 
 
 @pytest.mark.parametrize("kind", ["relative", "missing", "not executable"])
