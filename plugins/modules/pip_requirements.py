@@ -399,7 +399,14 @@ def pip_list(run, python, uv=None):
 
 def pip_version(run, python):
     """The virtualenv pip's version as a (major, minor) tuple and a string."""
-    proc = run([python, "-m", "pip", "--version"])
+    proc = run([python, "-m", "pip", "--version"], check=False)
+    if proc.returncode != 0 and "No module named pip" in proc.stderr:
+        run.module.fail_json(msg=f"{python} has no pip (a virtualenv made for uv, without pip): install into it "
+                                 "with uv (this module's uv option; the virtualenv role's virtualenv_installer: uv; "
+                                 "a uWSGI app's installer: uv)", stderr=proc.stderr)
+    if proc.returncode != 0:
+        run.module.fail_json(msg=f"{python} -m pip --version failed with exit code {proc.returncode}",
+                             rc=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
     match = PIP_VERSION_RE.match(proc.stdout.strip())
     if not match:
         run.module.fail_json(msg=f"cannot read pip's version from {proc.stdout!r}")

@@ -499,6 +499,24 @@ def test_check_mode_without_uv_yet_and_no_pip_says_it_cannot_predict(run, venv, 
     assert not fake.calls
 
 
+class FakeNoPip(FakePip):
+    """A virtualenv made for uv: its python has no pip module."""
+
+    def __call__(self, cmd, input=None, **kwargs):
+        if cmd[1:3] == ["-m", "pip"]:
+            self.calls.append(cmd)
+            self.kwargs.append(kwargs)
+            return SimpleNamespace(returncode=1, stdout="", stderr=f"{cmd[0]}: No module named pip\n")
+        return super().__call__(cmd, input=input, **kwargs)
+
+
+def test_pip_into_a_venv_made_for_uv_says_to_use_uv(run, venv):
+    (venv / "bin" / "pip").unlink()
+    result = run(FakeNoPip(), virtualenv=str(venv), packages=["six==1.16.0"])
+    assert result["failed"] is True and "has no pip (a virtualenv made for uv" in result["msg"], result
+    assert "installer: uv" in result["msg"]
+
+
 @pytest.mark.parametrize("kind", ["relative", "missing", "not executable"])
 def test_a_uv_that_is_no_executable_is_refused(run, venv, tmp_path, kind):
     path = tmp_path / "uv"
