@@ -541,7 +541,9 @@ def main():
     packages = [pkg.strip() for pkg in p["packages"] if pkg and pkg.strip()]
     if p["uv"] and not os.path.isabs(p["uv"]):
         module.fail_json(msg=f"uv: {p['uv']!r} must be an absolute path")
-    if p["uv"] and not module.check_mode and not (os.path.isfile(p["uv"]) and os.access(p["uv"], os.X_OK)):
+    # The uv to run, when it is there (in check mode it may not be installed yet).
+    uv_ready = p["uv"] if p["uv"] and os.path.isfile(p["uv"]) and os.access(p["uv"], os.X_OK) else None
+    if p["uv"] and not module.check_mode and not uv_ready:
         module.fail_json(msg=f"uv: {p['uv']} is not an executable file on the target")
     if p["wheelhouse"] and (p["index_url"] or p["extra_index_urls"]):
         module.fail_json(msg="wheelhouse: installs offline, so index_url and extra_index_urls must not be set")
@@ -636,9 +638,9 @@ def main():
             user = pwd.getpwuid(virtualenv_stat(module, venv).st_uid)
             run = Runner(module, user, group, p["cache_dir"])
 
-    # uv lists, installs and predicts when it is there (in check mode it may not be installed
-    # yet); pip's version matters only to pip's check-mode prediction.
-    lister = p["uv"] if p["uv"] and os.path.isfile(p["uv"]) and os.access(p["uv"], os.X_OK) else None
+    # uv lists, installs and predicts when it is there; pip's version matters only to pip's
+    # check-mode prediction.
+    lister = uv_ready
     has_pip = os.path.isfile(os.path.join(venv, "bin", "pip"))
     if module.check_mode and p["uv"] and not lister and not has_pip:
         result.update(changed=True, msg=f"cannot predict the packages: uv {p['uv']} is not installed yet "
