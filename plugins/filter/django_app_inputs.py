@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.webstack.django.plugins.module_utils.build_steps import step_problem
+from ansible_collections.webstack.django.plugins.plugin_utils.app_units import item_problems, name_problems
 from ansible_collections.webstack.django.plugins.plugin_utils.inputs import (
     APP_NAME_RE,
     ENV_NAME_RE,
@@ -51,6 +52,15 @@ description:
     of C(django_app_allowed_roots) (default C(/srv), C(/opt), C(/var/lib), C(/home)) and never a
     system directory; C(django_app_socket) a file directly in C(/run/uwsgi/<name>/), where the
     uwsgi role creates the app's runtime directory.
+  - >-
+    Processes and timers (C(django_app_processes), C(django_app_timers)): lists of dicts with only
+    their own keys; a C(name) matching C(^[a-z][a-z0-9-]{0,30}$), used once among both; a
+    C(command) as a build step's ([manage.py, COMMAND, ...] or a venv executable's name first);
+    C(count) 1 to 64, C(stop_timeout) 1 to 3600, C(randomized_delay) 0 to 86400, C(timeout) 1 to
+    86400; C(stop_signal) one of SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH;
+    C(groups) a list of group names; C(every_host) and C(persistent) booleans; C(on_calendar) a line
+    that can be a calendar expression (the host's C(systemd-analyze calendar) judges it in the
+    preflight).
   - >-
     Object storage (C(django_app_media_storage)): C({}), or a dict of C(endpoint_url) (http:// or
     https://, a host and a port, no path), C(bucket) (an S3 bucket name), C(region) and the
@@ -424,6 +434,13 @@ def django_app_inputs(values):
                      f"{shown(given['django_app_check_fail_level'])} is not one of {', '.join(CHECK_FAIL_LEVELS)}")
     if "django_app_build_steps" in given:
         _build_steps(problems, given["django_app_build_steps"])
+    for kind in ("processes", "timers"):
+        if f"django_app_{kind}" in given:
+            problems.lines.extend(item_problems(kind, given[f"django_app_{kind}"]))
+    if isinstance(given.get("django_app_processes"), list) and isinstance(given.get("django_app_timers"), list):
+        problems.lines.extend(name_problems(given["django_app_processes"], given["django_app_timers"]))
+    if "django_app_process_gate_seconds" in given:
+        _int(problems, "django_app_process_gate_seconds", given["django_app_process_gate_seconds"], 1, 300)
     if "django_app_socket" in given and not named_after_bad_name(given["django_app_socket"]):
         _socket(problems, given["django_app_socket"], name if not bad_name else None)
 

@@ -128,6 +128,12 @@ def probe(args):
     if not callable(getattr(load(wsgi_var, wsgi_module), attr, None)):
         raise ProbeError(f"{wsgi_var}: {wsgi_module} has no callable '{attr}'")
 
+    # What the app's processes and timers may run: its management commands, its venv's executables.
+    from django.core.management import get_commands  # pylint: disable=import-outside-toplevel
+    report["commands"] = sorted(get_commands())
+    venv_bin = os.path.join(sys.prefix, "bin")
+    report["executables"] = sorted(name for name in os.listdir(venv_bin)
+                                   if os.access(os.path.join(venv_bin, name), os.X_OK)) if os.path.isdir(venv_bin) else []
     if args.celery:
         report["celery_app"] = find_celery_app(*args.celery)[0]
     if args.check_deploy:

@@ -35,7 +35,13 @@ def with_celery(project, in_init=True):
 def test_success_under_the_overlay(project, tmp_path):
     with_celery(project)
     env = project.overlay_env(DATABASE_URL="postgres://u:p@db/mysite", DJANGO_STATE_DIR=str(tmp_path / "state"))
-    assert success(project.probe(SETTINGS, WSGI, CELERY, env=env)) == {
+    report = success(project.probe(SETTINGS, WSGI, CELERY, env=env))
+    # What the app's processes and timers may run: Django's commands (the project's own among
+    # them) and the executables of the venv the probe runs in.
+    commands, executables = report.pop("commands"), report.pop("executables")
+    assert {"migrate", "clearsessions", "collectstatic"} <= set(commands) and commands == sorted(commands)
+    assert "python" in executables or "python3" in executables
+    assert report == {
         "debug": False,
         "settings": "webstack_settings",
         "static_root": os.path.join(os.path.realpath(project.dir), "staticfiles"),
