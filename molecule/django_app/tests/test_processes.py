@@ -119,6 +119,20 @@ def test_a_rollback_returns_the_processes_to_the_release_it_names(host, tmp_path
     wait_running(host)
 
 
+def test_a_stamped_run_sees_a_stopped_instance_and_starts_it_again(host):
+    stamped = ("-e", json.dumps({"demo_release": "2.0.0", "django_app_release_id": "2.0.0",
+                                 "django_app_converge_max_age": 3600}))
+    for _run in range(2):
+        rc, out = converge(*stamped)
+        assert rc == 0, out[-3000:]
+    assert "TASK [webstack.django.django_app : Run the app's processes and timers in the live release]" not in out
+    host.run("systemctl stop demo-loop@1.service")
+    rc, out = converge(*stamped)
+    assert rc == 0, out[-3000:]
+    assert "demo-loop@1.service is inactive" in out, out[-3000:]
+    wait_running(host)
+
+
 def ticks(host):
     log = host.file(f"{ROOT}/shared/state/ticks.log")
     return [line.split() for line in log.content_string.splitlines()] if log.exists else []
