@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.webstack.django.plugins.plugin_utils.app_units import missing_commands, stale, units
+from ansible_collections.webstack.django.plugins.plugin_utils.app_units import (
+    item_problems,
+    missing_commands,
+    stale,
+    units,
+)
 
 DOCUMENTATION = r"""
 name: django_app_units
@@ -27,7 +32,9 @@ description:
   - >-
     With O(commands) and O(executables) (what a release's probe found), the result also has
     C(missing), one line per command the release cannot run, naming its variable.
-  - The inputs are checked by the role's preflight (C(django_app_inputs)) before this runs.
+  - >-
+    The inputs are checked by the role's preflight (C(django_app_inputs)); bad ones given here
+    fail with the same lines, naming the variable.
 positional: timers, app, root, host, groups, play_hosts
 options:
   _input:
@@ -102,7 +109,8 @@ _value:
       C(instances), C(exec), C(command), C(stop_signal), C(stop_timeout); C(timers), each with
       C(name), C(service), C(timer), C(unit), C(exec), C(command), C(on_calendar), C(persistent),
       C(randomized_delay), C(timeout) (each item also has C(variable), the inventory entry it comes
-      from); with O(commands), C(missing); with O(found), C(stale) - C(files) to remove and
+      from); C(summary), one line of what the host runs (C(mailer x 2, cleanup at daily), or
+      C(none)); with O(commands), C(missing); with O(found), C(stale) - C(files) to remove and
       C(units) to stop and disable first.
   type: dict
 """
@@ -111,8 +119,9 @@ _value:
 def django_app_units(processes, timers, app, root, host, groups, play_hosts, commands=None, executables=None,
                      found=None, enabled=None):
     """The units of the app's processes and timers on ``host``."""
-    if not isinstance(processes, list) or not isinstance(timers, list):
-        raise AnsibleFilterError("django_app_units: processes and timers must be lists (checked by the preflight)")
+    problems = item_problems("processes", processes) + item_problems("timers", timers)
+    if problems:
+        raise AnsibleFilterError("django_app_units: " + "; ".join(problems))
     result = units(processes, timers, app, root, host, dict(groups), list(play_hosts))
     if commands is not None:
         result["missing"] = missing_commands(processes, timers, set(commands), set(executables or []))

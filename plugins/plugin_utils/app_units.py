@@ -179,6 +179,9 @@ def units(processes, timers, app, root, host, groups, play_hosts):
             "randomized_delay": _whole(spec["randomized_delay"]), "timeout": _whole(spec["timeout"]),
         })
         result["files"].extend([f"{unit}.service", f"{unit}.timer"])
+    result["summary"] = ", ".join(
+        [f"{p['name']} x {len(p['instances'])}" for p in result["processes"]]
+        + [f"{t['name']} at {t['on_calendar']}" for t in result["timers"]]) or "none"
     return result
 
 

@@ -55,6 +55,26 @@ def test_plan_prints_the_table_and_changes_nothing(tmp_path):
     assert re.search(r"localhost\s*:\s*ok=\d+\s+changed=0\s", out), out
 
 
+def test_plan_lists_the_app_s_processes_and_timers_of_each_host(tmp_path):
+    out = run_fleet(tmp_path,
+                    "    django_app_name: shop\n"
+                    "    django_app_processes:\n"
+                    "      - {name: mailer, command: [manage.py, send_mail], count: 2, groups: [worker]}\n"
+                    "      - {name: ws, command: [daphne, shop.asgi:application]}\n"
+                    "    django_app_timers:\n"
+                    "      - {name: cleanup, command: [manage.py, clearsessions], on_calendar: daily, groups: [web]}\n"
+                    "  children:\n"
+                    "    web: {hosts: {w1: , w2: }}\n"
+                    "    worker: {hosts: {k1: }}\n"
+                    "    db: {hosts: {d1: }}\n")
+    listing = out.split("List the app's processes and timers of every host")[-1]
+    # A process on every host of the play that runs the role, or of its groups; a timer on the
+    # first host of its group; nothing on a host the role does not run on.
+    assert "'w1: ws x 1, cleanup at daily'" in listing, listing
+    assert "'w2: ws x 1'" in listing and "'k1: mailer x 2, ws x 1'" in listing, listing
+    assert "d1:" not in listing, listing
+
+
 def test_the_roles_explicit_settings_are_in_the_plan_and_what_follows_them_follows(tmp_path):
     result = run_plan(tmp_path, "-e", '{"uwsgi_processes": 7, "uwsgi_harakiri": 120}')
     out = result.stdout + result.stderr

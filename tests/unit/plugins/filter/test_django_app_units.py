@@ -111,6 +111,16 @@ def test_a_timer_runs_on_the_first_host_of_its_groups_unless_every_host():
     assert (timer["on_calendar"], timer["persistent"], timer["randomized_delay"], timer["timeout"]) == ("daily", True, 0, 3600)
 
 
+def test_bad_items_fail_naming_the_variable_even_here():
+    with pytest.raises(AnsibleFilterError, match=r"django_app_processes\[0\]\.count: 0 must be from 1 to 64"):
+        units([dict(LOOP, count=0)])
+
+
+def test_the_summary_says_what_the_host_runs():
+    assert units([dict(LOOP, count=2)], [TICK])["summary"] == "mailer x 2, cleanup at daily"
+    assert units([dict(LOOP, groups=["worker"])])["summary"] == "none"
+
+
 def test_a_venv_executable_runs_from_the_live_release():
     result = units([{"name": "ws", "command": ["daphne", "-b", "127.0.0.1", "demo.asgi:application"]}])
     assert result["processes"][0]["exec"].startswith('"/srv/shop/current/venv/bin/daphne" "-b"')
