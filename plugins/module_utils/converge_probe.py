@@ -24,6 +24,8 @@ import os
 import posixpath
 import shlex
 
+from ansible_collections.webstack.django.plugins.module_utils.systemd_show import show_blocks
+
 MARKERS = ("#webstack-stamp", "#webstack-tree", "#webstack-sums", "#webstack-units", "#webstack-packages",
            "#webstack-key", "#webstack-staged")
 KEY_NAME = ".key"
@@ -192,16 +194,7 @@ def parse_observation(stdout):
     if missing:
         raise ValueError("the observation printed no " + ", ".join(missing))
     stamp = _json_dict("\n".join(sections[MARKERS[0]]).strip())
-    units = {}
-    block = {}
-    for line in sections[MARKERS[3]] + [""]:
-        if not line.strip():
-            if block.get("Id"):
-                units[block["Id"]] = block
-            block = {}
-            continue
-        key, _sep, value = line.partition("=")
-        block[key] = value
+    units = show_blocks(sections[MARKERS[3]])
     observed = "\n".join(
         [MARKERS[1]] + sections[MARKERS[1]] + [MARKERS[2]] + sections[MARKERS[2]]
         + [MARKERS[3]] + sorted(f"{unit} {props.get('UnitFileState', '')}" for unit, props in units.items())

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.webstack.django.plugins.module_utils.build_steps import step_problem
+from ansible_collections.webstack.django.plugins.module_utils.systemd_show import show_blocks
 from ansible_collections.webstack.django.plugins.plugin_utils.inputs import shown, strict_bool
 
 # A process or timer name: part of its unit's name, <app>-<name>.
@@ -215,16 +216,6 @@ def missing_commands(processes, timers, commands, executables):
     return problems
 
 
-def _show_blocks(output):
-    """``systemctl show`` output of several units, by their Id."""
-    seen = {}
-    for block in str(output).strip().split("\n\n"):
-        fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-        if "Id" in fields:
-            seen[fields["Id"]] = fields
-    return seen
-
-
 def _restarts(fields):
     try:
         return int(fields.get("NRestarts") or 0)
@@ -238,7 +229,7 @@ def gate_problems(show_output, instances, before_output=""):
     (``show_output``) and right after it (``before_output``): each must be active, and systemd
     must not have restarted it in between (its NRestarts counts every automatic restart since
     the unit was loaded; a manual restart does not reset it)."""
-    after, before = _show_blocks(show_output), _show_blocks(before_output)
+    after, before = show_blocks(str(show_output).splitlines()), show_blocks(str(before_output).splitlines())
     problems = []
     for instance in instances:
         fields = after.get(instance)
