@@ -58,8 +58,9 @@ PYTEST_DEBUG_TEMPROOT="$gates_tmp" setsid --wait make --no-print-directory -C "$
   > "$log" 2>&1 &
 gates=$!
 
+molecule_log="dist/test-molecule.log"
 if "$docker_ok"; then
-  bash scripts/molecule.sh --jobs "$jobs" "$@" || molecule_status=$?
+  bash scripts/molecule.sh --jobs "$jobs" "$@" 2>&1 | tee "$molecule_log" || molecule_status=$?
   wait "$images" || { molecule_status=1; echo "==> building the base images failed:"; tail -n 30 "$images_log"; }
 fi
 
@@ -67,6 +68,18 @@ gates_status=0
 wait "$gates" || gates_status=$?
 echo "==> lint, integration, sanity and unit-bench ($log):"
 cat "$log"
+# The molecule verdict again, after the gates' log, so that the end of the output (all a CI page
+# may keep) names the scenario that failed and shows where: its runs table, and the last lines of
+# each failed scenario's log up to its failure.
+if [ "$molecule_status" != 0 ] && [ -s "$molecule_log" ]; then
+  echo "==> molecule, again ($molecule_log):"
+  sed -n '/^==> molecule runs:/,$p' "$molecule_log"
+  for failed in $(sed -n 's/^==> \([^ ]*\) on \([^ ]*\): FAILED in .*/\1-\2/p' "$molecule_log"); do
+    echo "==> $failed, its failure (${WEBSTACK_MOLECULE_LOGS:-dist/molecule}/$failed.log):"
+    grep -nE 'FAILED|fatal:|Error|failed=[1-9]|AssertionError|^E ' "${WEBSTACK_MOLECULE_LOGS:-dist/molecule}/$failed.log" 2>/dev/null |
+      tail -n 40 || true
+  done
+fi
 echo "==> lint, integration, sanity, unit-bench: $([ "$gates_status" = 0 ] && echo passed || echo "FAILED (rc $gates_status)")"
 echo "==> images and molecule scenarios: $([ "$molecule_status" = 0 ] && echo passed || echo "FAILED (rc $molecule_status)")"
 [ "$gates_status" = 0 ] && [ "$molecule_status" = 0 ]
