@@ -214,6 +214,34 @@ def plan_prune(history, on_disk, keep, protected):
     return kept, sorted(removed, key=lambda r: rank[r])
 
 
+def releases_in_use(root, proc="/proc"):
+    """The release ids a running process names in its command line (under ``<root>/releases/``).
+
+    A script started through ``current/venv/bin`` runs the interpreter its shebang names, the
+    release's own (``releases/<id>/venv/bin/python``), for as long as it lives: uWSGI's master
+    keeps it across chain reloads, so its release must outlive a prune. Processes that cannot
+    be read (gone, or another namespace's) are skipped.
+    """
+    prefix = os.path.join(releases_dir(root), "").encode()
+    found = set()
+    try:
+        pids = [name for name in os.listdir(proc) if name.isdigit()]
+    except OSError:
+        return found
+    for pid in pids:
+        try:
+            with open(os.path.join(proc, pid, "cmdline"), "rb") as handle:
+                args = handle.read().split(b"\0")
+        except OSError:
+            continue
+        for arg in args:
+            if arg.startswith(prefix):
+                release = arg[len(prefix):].split(b"/", 1)[0].decode("utf-8", "replace")
+                if release:
+                    found.add(release)
+    return found
+
+
 def remove_release(root, release):
     path = os.path.join(releases_dir(root), release)
     if os.path.islink(path):

@@ -44,7 +44,9 @@ options:
         and records a C(rolled_back) entry. Without O(release), every run goes one step
         further back; pass O(release) for an idempotent rollback.
       - V(pruned) keeps the O(keep) releases that appear last in the history, plus the
-        current and the previous release, and deletes the other release directories.
+        current and the previous release and every release a running process names in its
+        command line (uWSGI's master keeps the interpreter of the release it started in across
+        chain reloads), and deletes the other release directories.
         Directories the history does not mention are left alone.
     type: str
     choices: [current, rollback, pruned]
@@ -173,7 +175,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.webstack.django.plugins.module_utils.releases import (
-    ReleaseError, entry, history_path, list_releases, load_history, plan_prune, read_current,
+    ReleaseError, entry, history_path, list_releases, load_history, plan_prune, read_current, releases_in_use,
     releases_dir, remove_release, rollback_target, save_history, switch_current,
     valid_release_id)
 
@@ -205,7 +207,7 @@ def plan(root, state, release=None, keep=5, note=None, failed=False, at=None):
                 result["entries"].append(entry(current, "failed", None, note, at))
             result["entries"].append(entry(target, "rolled_back", current, note, at))
     elif state == "pruned":
-        protected = [current, rollback_target(history, current)]
+        protected = [current, rollback_target(history, current)] + sorted(releases_in_use(root))
         result["removed"] = plan_prune(history, on_disk, keep, protected)[1]
     return result
 

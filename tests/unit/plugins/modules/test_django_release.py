@@ -269,6 +269,33 @@ def test_prune_check_mode_deletes_nothing(run, root):
     assert sorted(os.listdir(str(root / "releases"))) == ["r1", "r2", "r3"]
 
 
+def test_prune_keeps_a_release_a_running_process_started_from(run, root, monkeypatch, tmp_path):
+    # uWSGI's master, started in r1, still runs r1's interpreter after chain reloads into r3.
+    proc = tmp_path / "proc"
+    master = [str(root / "releases/r1/venv/bin/python").encode(), b"/srv/x/current/venv/bin/uwsgi", b"--ini", b"x.ini"]
+    for pid, args in (("1", [b"/lib/systemd/systemd"]), ("20", master), ("self", [b"ignored"])):
+        (proc / pid).mkdir(parents=True)
+        (proc / pid / "cmdline").write_bytes(b"\0".join(args) + b"\0")
+    (proc / "30").mkdir()  # gone before its command line was read
+    monkeypatch.setattr(django_release, "releases_in_use",
+                        functools.partial(releases.releases_in_use, proc=str(proc)))
+    for release in ("r4", "r5"):
+        (root / "releases" / release).mkdir()
+    deploy(run, root, "r1", "r2", "r3", "r4", "r5")
+    result = run(root=str(root), state="pruned", keep=1)
+    assert result["removed"] == ["r2", "r3"]
+    assert sorted(os.listdir(str(root / "releases"))) == ["r1", "r4", "r5"]
+
+
+def test_releases_in_use_reads_only_paths_under_the_releases(root, tmp_path):
+    proc = tmp_path / "proc"
+    (proc / "7").mkdir(parents=True)
+    (proc / "7" / "cmdline").write_bytes(b"/usr/bin/python3\0" + str(root / "releases/r9/manage.py").encode() + b"\0"
+                                         + str(root / "releases-old/r8/x").encode() + b"\0")
+    assert releases.releases_in_use(str(root), str(proc)) == {"r9"}
+    assert releases.releases_in_use(str(root), str(tmp_path / "none")) == set()
+
+
 def test_prune_leaves_releases_unknown_to_history():
     hist = [entry("a", "deployed"), entry("b", "deployed", "a"), entry("c", "deployed", "b")]
     kept, removed = plan_prune(hist, ["a", "b", "c", "new"], 1, ["c", "b"])
