@@ -47,6 +47,10 @@ bench-provision: setup ## Only the provisioning timings, over the docker connect
 	bash scripts/setup.sh bench
 	bash scripts/bench.sh provision
 
+bench-asgi: setup ## Only the ASGI server (uvicorn) against uWSGI on the demo's async view, with wrk through nginx
+	bash scripts/setup.sh bench
+	bash scripts/bench.sh asgi
+
 bench-fleet: setup ## Only the fleet scale: site.yml and deploy.yml over 1, 2 and 4 web hosts (BENCH_FLEET_SIZES="1 2 4 8" adds 8), and its plot
 	bash scripts/setup.sh bench
 	bash scripts/bench.sh fleet
@@ -57,7 +61,7 @@ bundle: setup ## Offline bundle for air-gapped hosts in dist/bundle/ (built in a
 bundle-report: setup ## A cold and a warm bundle build: prints both times and the bundle's size, adds a row to docs/benchmarks/bundle.csv
 	bash scripts/bundle.sh report
 
-.PHONY: help lock setup setup-venv demo demo-down bench bench-sizing bench-provision bench-fleet bundle bundle-report test test-platforms test-rest test-fast lint unit unit-bench integration sanity molecule release collection clean
+.PHONY: help lock setup setup-venv demo demo-down bench bench-sizing bench-provision bench-asgi bench-fleet bundle bundle-report test test-platforms test-rest test-fast lint unit unit-bench integration sanity molecule release collection clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'

@@ -13,6 +13,8 @@
 #              uWSGI processes x threads sweep with wrk through nginx, against the worker_counts
 #              plans and the common static defaults; the same under a CPU-bound Celery load (the
 #              all-in-one host); then the Celery concurrency sweep (benchmarks/celery_sweep.py)
+#   asgi       the demo's async view served by uvicorn (the ASGI server) and by uWSGI, and the
+#              sync view by uWSGI, with wrk through nginx (benchmarks/asgi.py)
 #   fleet      site.yml cold and with no change, and deploy.yml, on a core host (lb, db,
 #              broker, worker) and 1, 2 and 4 web hosts on one docker network (28 minutes on
 #              2 vCPUs; 8 web hosts would add about 20, so they are left to BENCH_FLEET_SIZES)
@@ -121,6 +123,15 @@ YAML
   return 1
 }
 
+# The bench container with the demo stack deployed: the one BENCH_KEEP=1 kept, or a fresh one.
+deployed_container() {
+  if ! docker exec "$NAME" test -e /srv/demo/current 2>/dev/null; then
+    fresh_container
+    log "deploying the demo stack"
+    ansible-playbook -i "$STATE/inventory" playbooks/site.yml -e "@$STATE/secrets.yml" >/dev/null
+  fi
+}
+
 provision_ssh() {
   ssh_container
   python benchmarks/provision.py --container "$SSH_NAME" --inventory "$STATE/inventory-ssh" \
@@ -213,6 +224,7 @@ case "${1:-all}" in
     python benchmarks/provision.py "${bench_args[@]}"
     python benchmarks/sizing.py "${bench_args[@]}"
     python benchmarks/celery_sweep.py "${bench_args[@]}"
+    python benchmarks/asgi.py "${bench_args[@]}"
     docker rm -f "$NAME" >/dev/null
     provision_ssh
     fleet
@@ -230,15 +242,17 @@ case "${1:-all}" in
   sizing)
     prepare
     trap cleanup EXIT
-    if ! docker exec "$NAME" test -e /srv/demo/current 2>/dev/null; then
-      fresh_container
-      log "deploying the demo stack"
-      ansible-playbook -i "$STATE/inventory" playbooks/site.yml -e "@$STATE/secrets.yml" >/dev/null
-    fi
+    deployed_container
     python benchmarks/sizing.py "${bench_args[@]}"
     python benchmarks/celery_sweep.py "${bench_args[@]}"
     python benchmarks/plots.py --out "$OUT"
     python benchmarks/report.py --out "$OUT"
+    ;;
+  asgi)
+    prepare
+    trap cleanup EXIT
+    deployed_container
+    python benchmarks/asgi.py "${bench_args[@]}"
     ;;
   fleet)
     prepare
@@ -251,7 +265,7 @@ case "${1:-all}" in
     python benchmarks/plots.py --out "$OUT"
     python benchmarks/report.py --out "$OUT"
     ;;
-  *) echo "usage: $0 [all|provision|sizing|fleet|plots]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|provision|sizing|asgi|fleet|plots]" >&2; exit 2 ;;
 esac
 log "reports in $OUT"
 if [ "$fleet_failed" != 0 ]; then

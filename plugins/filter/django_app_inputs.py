@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.webstack.django.plugins.module_utils.build_steps import step_problem
-from ansible_collections.webstack.django.plugins.plugin_utils.app_units import item_problems, name_problems
+from ansible_collections.webstack.django.plugins.plugin_utils.app_units import asgi_problems, item_problems, name_problems
 from ansible_collections.webstack.django.plugins.plugin_utils.inputs import (
     APP_NAME_RE,
     ENV_NAME_RE,
@@ -61,6 +61,12 @@ description:
     C(groups) a list of group names; C(every_host) and C(persistent) booleans; C(on_calendar) a line
     that can be a calendar expression (the host's C(systemd-analyze calendar) judges it in the
     preflight).
+  - >-
+    ASGI: C(django_app_asgi_locations) a list of URL prefixes other than C(/) (a C(/) then
+    letters, digits and C(._~-/), no C(//), C(.) or C(..) segment), each once;
+    C(django_app_asgi_workers) 0 (one per vCPU) to 64; C(django_app_asgi_groups) a list of group
+    names; C(django_app_asgi_module) a module path with its callable; C(django_app_asgi_read_timeout)
+    1 to 86400; with an ASGI server, no process or timer may be named C(asgi).
   - >-
     Object storage (C(django_app_media_storage)): C({}), or a dict of C(endpoint_url) (http:// or
     https://, a host and a port, no path), C(bucket) (an S3 bucket name), C(region) and the
@@ -437,8 +443,17 @@ def django_app_inputs(values):
     for kind in ("processes", "timers"):
         if f"django_app_{kind}" in given:
             problems.lines.extend(item_problems(kind, given[f"django_app_{kind}"]))
+    asgi_on = isinstance(given.get("django_app_asgi_locations"), list) and bool(given["django_app_asgi_locations"])
+    if "django_app_asgi_locations" in given:
+        problems.lines.extend(asgi_problems(given["django_app_asgi_locations"], given.get("django_app_asgi_workers", 0),
+                                            given.get("django_app_asgi_groups", [])))
+    if "django_app_asgi_module" in given and given["django_app_asgi_module"]:
+        _pattern(problems, "django_app_asgi_module", given["django_app_asgi_module"], MODULE_RE,
+                 "a Python module path with its callable (mysite.asgi:application)")
+    if "django_app_asgi_read_timeout" in given:
+        _int(problems, "django_app_asgi_read_timeout", given["django_app_asgi_read_timeout"], 1, 86400)
     if isinstance(given.get("django_app_processes"), list) and isinstance(given.get("django_app_timers"), list):
-        problems.lines.extend(name_problems(given["django_app_processes"], given["django_app_timers"]))
+        problems.lines.extend(name_problems(given["django_app_processes"], given["django_app_timers"], asgi=asgi_on))
     if "django_app_process_gate_seconds" in given:
         _int(problems, "django_app_process_gate_seconds", given["django_app_process_gate_seconds"], 1, 300)
     if "django_app_socket" in given and not named_after_bad_name(given["django_app_socket"]):

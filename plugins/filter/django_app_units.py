@@ -7,6 +7,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.webstack.django.plugins.plugin_utils.app_units import (
+    asgi_problems,
     item_problems,
     missing_commands,
     stale,
@@ -86,6 +87,11 @@ options:
     description: The names of the links in /etc/systemd/system/multi-user.target.wants of the app's units.
     type: list
     elements: str
+  asgi:
+    description: >-
+      The ASGI server: C(locations) (C(django_app_asgi_locations); none, no server), C(module) (the
+      ASGI application, C(module:callable)), C(workers) (at least 1), C(groups) and C(socket) (its path).
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -106,7 +112,8 @@ _value:
   description:
     - C(files), the unit file names; C(instances), the process instances to run
       (C(<app>-<name>@<n>.service)); C(processes), each with C(name), C(file), C(unit),
-      C(instances), C(exec), C(command), C(stop_signal), C(stop_timeout); C(timers), each with
+      C(instances), C(exec), C(command), C(stop_signal), C(stop_timeout) (and the ASGI server's
+      C(socket), C(file) and C(path)); C(sockets), the socket units; C(timers), each with
       C(name), C(service), C(timer), C(unit), C(exec), C(command), C(on_calendar), C(persistent),
       C(randomized_delay), C(timeout) (each item also has C(variable), the inventory entry it comes
       from); C(summary), one line of what the host runs (C(mailer x 2, cleanup at daily), or
@@ -117,14 +124,20 @@ _value:
 
 
 def django_app_units(processes, timers, app, root, host, groups, play_hosts, commands=None, executables=None,
-                     found=None, enabled=None):
+                     found=None, enabled=None, asgi=None):
     """The units of the app's processes and timers on ``host``."""
+    asgi = dict(asgi or {})
     problems = item_problems("processes", processes) + item_problems("timers", timers)
+    if asgi.get("locations"):
+        problems += asgi_problems(asgi["locations"], asgi.get("workers", 1), asgi.get("groups", []))
+        if not asgi.get("socket"):
+            problems.append("asgi: needs a socket")
     if problems:
         raise AnsibleFilterError("django_app_units: " + "; ".join(problems))
-    result = units(processes, timers, app, root, host, dict(groups), list(play_hosts))
+    result = units(processes, timers, app, root, host, dict(groups), list(play_hosts), asgi)
     if commands is not None:
-        result["missing"] = missing_commands(processes, timers, set(commands), set(executables or []))
+        result["missing"] = missing_commands(processes, timers, set(commands), set(executables or []),
+                                             asgi=bool(result["sockets"]))
     if found is not None:
         result["stale"] = stale(result, list(found), list(enabled or []))
     return result

@@ -34,6 +34,9 @@ description:
     C(tls.certificate) and C(tls.certificate_key) point into I(acme_live_dir), and
     C(tls.acme.names) (default the site's host names) must all be host names of its
     C(server_names), none a wildcard or an IP address (the http-01 challenge proves neither).
+  - "A site's C(asgi) (C(locations), C(servers), C(read_timeout)) sends its locations, none of them
+    another location of the site, to an ASGI server with websocket upgrades; without servers, to
+    the site's http upstream (a load balancer passes them on to the web hosts)."
 positional: extra_sites, read_timeout, tls_dir
 options:
   _input:
@@ -75,7 +78,7 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description:
-    - The sites with every key present; C(upstream) is null when the site has none, and
+    - The sites with every key present; C(upstream) and C(asgi) are null when the site has none, and
       C(tls.self_signed) tells whether the role must generate the certificate; C(tls.acme) is
       null, or the names to request and the self-signed C(bootstrap) pair nginx serves until
       the first ACME certificate is issued.
@@ -87,8 +90,9 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 ADDRESS_RE = re.compile(r"^(unix:/\S+|\[[0-9A-Fa-f:]+\]:\d+|[A-Za-z0-9_.-]+:\d+)$")
 SITE_KEYS = {
     "name", "state", "server_names", "listen", "default_server", "root", "index",
-    "static_locations", "upstream", "tls", "client_max_body_size", "extra_config",
+    "static_locations", "upstream", "asgi", "tls", "client_max_body_size", "extra_config",
 }
+ASGI_KEYS = {"locations", "servers", "read_timeout"}
 UPSTREAM_KEYS = {"servers", "location", "keepalive", "read_timeout", "protocol"}
 PROTOCOLS = ("uwsgi", "http")
 SERVER_KEYS = {"address", "weight", "max_fails", "fail_timeout", "down", "backup"}
@@ -231,6 +235,35 @@ def _upstream(where, upstream, read_timeout):
     }
 
 
+def _asgi(where, asgi, upstream, taken):
+    """The site's ASGI locations (websockets upgraded): proxied to its own ``servers``, or,
+    without them, to the site's http upstream (a load balancer passing them on); None when none."""
+    if asgi is None:
+        return None
+    if not isinstance(asgi, dict):
+        _fail(where, "must be a dict with a list of locations")
+    _unknown(where, asgi, ASGI_KEYS)
+    locations = _str_list(f"{where}.locations", asgi.get("locations", []))
+    if not locations:
+        return None
+    checked = []
+    for index, location in enumerate(locations):
+        location = _path(f"{where}.locations[{index}]", location)
+        if location in taken or location in checked:
+            _fail(f"{where}.locations[{index}]", f"{location} is already a location of the site")
+        checked.append(location)
+    servers = asgi.get("servers") or []
+    if not isinstance(servers, list):
+        _fail(f"{where}.servers", "must be a list")
+    if not servers and not (upstream and upstream["protocol"] == "http"):
+        _fail(f"{where}.servers", "needs the ASGI server's address, unless the site's upstream is http (a load balancer)")
+    return {
+        "locations": checked,
+        "servers": [_server(f"{where}.servers[{i}]", s) for i, s in enumerate(servers)],
+        "read_timeout": _positive_int(f"{where}.read_timeout", asgi.get("read_timeout", 3600), 1, DAY),
+    }
+
+
 def _acme(where, acme, enabled, has_cert, server_names):
     """The ACME request of a site (names to prove), or None when the site has none."""
     acme = acme or {}
@@ -319,6 +352,9 @@ def _site(where, site, read_timeout, tls_dir, acme_live_dir):
     if not isinstance(statics, list):
         _fail(f"{where}.static_locations", "must be a list")
     server_names = _server_names(f"{where}.server_names", site.get("server_names", ["_"]))
+    static_locations = [_static(f"{where}.static_locations[{i}]", s) for i, s in enumerate(statics)]
+    upstream = _upstream(f"{where}.upstream", site.get("upstream"), read_timeout)
+    taken = [s["location"] for s in static_locations] + ([upstream["location"]] if upstream else [])
     return {
         "name": name,
         "state": state,
@@ -328,8 +364,9 @@ def _site(where, site, read_timeout, tls_dir, acme_live_dir):
         "root": _path(f"{where}.root", site.get("root") or None, optional=True),
         "index": [_matching(f"{where}.index[{i}]", v, INDEX_RE, "a file name")
                   for i, v in enumerate(_str_list(f"{where}.index", site.get("index", ["index.html"])))],
-        "static_locations": [_static(f"{where}.static_locations[{i}]", s) for i, s in enumerate(statics)],
-        "upstream": _upstream(f"{where}.upstream", site.get("upstream"), read_timeout),
+        "static_locations": static_locations,
+        "upstream": upstream,
+        "asgi": _asgi(f"{where}.asgi", site.get("asgi"), upstream, taken),
         "tls": _tls(f"{where}.tls", site.get("tls"), name, tls_dir, server_names, acme_live_dir),
         "client_max_body_size": _matching(
             f"{where}.client_max_body_size",

@@ -21,6 +21,7 @@ import keyword
 
 SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
 WSGI_VARIABLE = "WSGI_APPLICATION"
+ASGI_VARIABLE = "ASGI_APPLICATION"
 # How many ``from x import *`` of settings modules are followed to find WSGI_APPLICATION.
 STAR_IMPORT_DEPTH = 5
 
@@ -102,8 +103,9 @@ def _star_source(module, path, statement):
     return base + "." + statement.module if statement.module else base
 
 
-def wsgi_assignment(files, module, path, depth=0, seen=None):
-    """(value, problem) of the last module-level ``WSGI_APPLICATION = "<str>"`` of a settings file.
+def wsgi_assignment(files, module, path, depth=0, seen=None, variable=WSGI_VARIABLE):
+    """(value, problem) of the last module-level ``WSGI_APPLICATION = "<str>"`` of a settings file
+    (or of ``variable``: ASGI_APPLICATION).
 
     ``from x import *`` of a module of the project counts as the assignments it holds, in order,
     followed at most STAR_IMPORT_DEPTH deep.
@@ -123,7 +125,7 @@ def wsgi_assignment(files, module, path, depth=0, seen=None):
             if source_path is None or source_path in seen or depth >= STAR_IMPORT_DEPTH:
                 continue
             try:
-                found, why = wsgi_assignment(files, source, source_path, depth + 1, seen)
+                found, why = wsgi_assignment(files, source, source_path, depth + 1, seen, variable)
             except Unreadable:
                 continue
             if found is not None or why is not None:
@@ -131,19 +133,36 @@ def wsgi_assignment(files, module, path, depth=0, seen=None):
             continue
         else:
             continue
-        if any(isinstance(target, ast.Name) and target.id == WSGI_VARIABLE for target in targets):
+        if any(isinstance(target, ast.Name) and target.id == variable for target in targets):
             value = _string(statement.value)
             problem = None if value is not None else "%s sets %s from an expression, not a string (line %d)" % (
-                path, WSGI_VARIABLE, statement.lineno)
+                path, variable, statement.lineno)
     return value, problem
 
 
-def wsgi_entry(value, path):
-    """(``pkg.wsgi:application``, problem) of a WSGI_APPLICATION value found in ``path``."""
+def wsgi_entry(value, path, variable=WSGI_VARIABLE):
+    """(``pkg.wsgi:application``, problem) of a WSGI_APPLICATION (or ``variable``) value found in ``path``."""
     module, _dot, attribute = value.rpartition(".")
     if not (is_dotted(module) and _identifier(attribute)):
-        return None, "%s sets %s to %r, not a dotted path to an object" % (path, WSGI_VARIABLE, value)
+        return None, "%s sets %s to %r, not a dotted path to an object" % (path, variable, value)
     return "%s:%s" % (module, attribute), None
+
+
+def asgi_entry(files, settings, settings_path, wsgi_module):
+    """(``pkg.asgi:application``, problem): the settings' ASGI_APPLICATION (Channels' setting), else
+    the ``asgi.py`` beside the WSGI module that ``startproject`` writes (None when neither)."""
+    try:
+        value, problem = wsgi_assignment(files, settings, settings_path, variable=ASGI_VARIABLE)
+    except Unreadable as exc:
+        return None, str(exc)
+    if value is not None:
+        return wsgi_entry(value, settings_path, ASGI_VARIABLE)
+    if problem:
+        return None, problem
+    package = (wsgi_module or "").partition(":")[0].rpartition(".")[0]
+    if package and files.has(package.replace(".", "/") + "/asgi.py"):
+        return package + ".asgi:application", None
+    return None, "%s sets no %s and there is no asgi.py beside the WSGI module" % (settings_path, ASGI_VARIABLE)
 
 
 def celery_candidates(settings):
@@ -153,11 +172,13 @@ def celery_candidates(settings):
 
 
 def discover(files):
-    """The project's entry points: settings_module, wsgi_module, celery_module and notes.
+    """The project's entry points: settings_module, wsgi_module, asgi_module, celery_module and notes.
 
-    Each entry point is None when it could not be found; the notes say what and why.
+    Each entry point is None when it could not be found; the notes say what and why (but for
+    the ASGI application, which a project need not have: asgi_note says why it is None).
     """
-    project = dict(settings_module=None, wsgi_module=None, celery_module=None, notes=[])
+    project = dict(settings_module=None, wsgi_module=None, asgi_module=None, asgi_note=None, celery_module=None,
+                   notes=[])
     notes = project["notes"]
     if not files.has("manage.py"):
         notes.append("no manage.py at the root of the release archive")
@@ -187,6 +208,8 @@ def discover(files):
             problem = "%s sets no %s" % (settings_path, WSGI_VARIABLE)
         if problem:
             notes.append(problem)
+        project["asgi_module"], project["asgi_note"] = asgi_entry(files, settings, settings_path,
+                                                                  project["wsgi_module"])
 
     candidates = [module.replace(".", "/") + ".py" for module in celery_candidates(settings)]
     found = [path for path in candidates if files.has(path)]

@@ -103,6 +103,9 @@ options:
       - C(wsgi_module) is the C(WSGI_APPLICATION = "<package>.wsgi.application") of that settings
         module (C(a/b.py) or C(a/b/__init__.py); its star imports, C(from x import *), of other
         modules of the project are followed), given as C(<package>.wsgi:application).
+      - C(asgi_module) is that settings module's C(ASGI_APPLICATION) (Channels' setting), read the
+        same way, else the C(asgi.py) beside the WSGI module, as C(<package>.asgi:application);
+        C(asgi_note) says why it is null (a project need not have one).
       - C(celery_module) is the module of a C(celery.py) beside the settings, nearest first
         (for C(mysite.settings.production), C(mysite/settings/celery.py) then C(mysite/celery.py)).
       - What is not found is null, and C(notes) says why.
@@ -186,6 +189,16 @@ project:
       returned: always
       type: str
       sample: mysite.wsgi:application
+    asgi_module:
+      description: The settings' C(ASGI_APPLICATION), else the C(asgi.py) beside the WSGI module, as C(module:attribute).
+      returned: always
+      type: str
+      sample: mysite.asgi:application
+    asgi_note:
+      description: Why RV(project.asgi_module) is null; null when it is not.
+      returned: always
+      type: str
+      sample: mysite/settings.py sets no ASGI_APPLICATION and there is no asgi.py beside the WSGI module
     celery_module:
       description: The module of the C(celery.py) beside the settings.
       returned: always

@@ -95,9 +95,10 @@ def item_problems(kind, items):
     return problems
 
 
-def name_problems(processes, timers):
-    """Names used twice among the processes and timers (they share the app's unit names)."""
-    seen = {}
+def name_problems(processes, timers, asgi=False):
+    """Names used twice among the processes and timers (they share the app's unit names), and
+    the ASGI server's when it runs (``asgi``)."""
+    seen = {ASGI_NAME: "the ASGI server (django_app_asgi_locations)"} if asgi else {}
     problems = []
     for kind, items in (("processes", processes), ("timers", timers)):
         for index, item in enumerate(items if isinstance(items, list) else []):
@@ -143,14 +144,87 @@ def _hosts_of(item, groups, play_hosts):
     return hosts
 
 
-def units(processes, timers, app, root, host, groups, play_hosts):
+# The ASGI server: its process's name among the app's, and how it runs (uvicorn: it takes its
+# listening socket from systemd, so a restart refuses no connection; the role's README says why uvicorn).
+ASGI_NAME = "asgi"
+ASGI_SERVER = "uvicorn"
+
+
+def asgi_argv(module, workers, stop_timeout):
+    """The ASGI server's command line (its venv executable first): the socket systemd passes as
+    file descriptor 3, ``workers`` processes, nginx's forwarded headers trusted (only nginx can
+    reach the socket), no access log (nginx keeps one), and a graceful shutdown shorter than
+    systemd's stop timeout."""
+    return [ASGI_SERVER, "--fd", "3", "--workers", str(workers), "--lifespan", "off", "--no-server-header",
+            "--no-access-log", "--proxy-headers", "--forwarded-allow-ips", "*",
+            "--timeout-graceful-shutdown", str(max(1, stop_timeout - 5)), module]
+
+
+ASGI_LOCATION_RE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+ASGI_WORKERS = (0, 64)
+
+
+def asgi_problems(locations, workers, groups):
+    """One line per problem of the ASGI inputs (django_app_asgi_locations, _workers, _groups)."""
+    problems = []
+    if not isinstance(locations, list):
+        problems.append(f"django_app_asgi_locations: must be a list of URL prefixes such as /ws/ (got {shown(locations)})")
+    else:
+        for index, location in enumerate(locations):
+            where = f"django_app_asgi_locations[{index}]"
+            if not (isinstance(location, str) and ASGI_LOCATION_RE.match(location)) or "//" in str(location) \
+                    or "/../" in f"{location}/" or "/./" in f"{location}/":
+                problems.append(f"{where}: {shown(location)} is not a URL prefix (/ws/, /async/): "
+                                "a / then letters, digits and ._~-/")
+            elif location == "/":
+                problems.append(f"{where}: / is the WSGI app's (uWSGI); name the prefixes the ASGI server answers")
+            elif location in locations[:index]:
+                problems.append(f"{where}: {location} is listed twice")
+    low, high = ASGI_WORKERS
+    try:
+        number = _whole(workers)
+        if not low <= number <= high:
+            problems.append(f"django_app_asgi_workers: {number} must be from {low} (one per vCPU) to {high}")
+    except ValueError:
+        problems.append(f"django_app_asgi_workers: {shown(workers)} must be a whole number from {low} (one per vCPU) "
+                        f"to {high}")
+    if not isinstance(groups, list):
+        problems.append(f"django_app_asgi_groups: must be a list of inventory group names (got {shown(groups)})")
+    else:
+        problems.extend(f"django_app_asgi_groups[{i}]: {shown(g)} is not a group name"
+                        for i, g in enumerate(groups) if not (isinstance(g, str) and GROUP_RE.match(g)))
+    return problems
+
+
+def _asgi_process(asgi, app, root):
+    unit = f"{app}-{ASGI_NAME}"
+    stop_timeout = PROCESS_DEFAULTS["stop_timeout"]
+    workers = _whole(asgi["workers"])
+    command = asgi_argv(asgi["module"], workers, stop_timeout)
+    return {
+        "name": ASGI_NAME, "variable": "django_app_asgi_locations", "file": f"{unit}@.service", "unit": unit,
+        "instances": [f"{unit}@1.service"], "exec": exec_line(_argv(root, command)), "command": command,
+        "stop_signal": "SIGTERM", "stop_timeout": stop_timeout,
+        "socket": {"file": f"{unit}.socket", "path": asgi["socket"]}, "workers": workers,
+    }
+
+
+def units(processes, timers, app, root, host, groups, play_hosts, asgi=None):
     """The units the app's processes and timers need on ``host``.
 
     A process runs on every host of its groups (default: every host of the play); a timer on
-    the first of them (inventory order) unless ``every_host``. Returns ``files`` (unit file
-    names), ``processes`` and ``timers`` (what each unit is made of) and ``instances`` (the
-    process instances to run)."""
-    result = {"files": [], "processes": [], "timers": [], "instances": []}
+    the first of them (inventory order) unless ``every_host``. With ``asgi`` (``locations``,
+    ``module``, ``workers``, ``groups``, ``socket``) and locations in it, the ASGI server is one
+    more process, on the hosts of its groups, started by its socket unit. Returns ``files``
+    (unit file names), ``processes`` and ``timers`` (what each unit is made of), ``instances``
+    (the process instances to run) and ``sockets`` (socket units)."""
+    result = {"files": [], "processes": [], "timers": [], "instances": [], "sockets": []}
+    if asgi and asgi.get("locations") and host in _hosts_of(asgi, groups, play_hosts):
+        process = _asgi_process(asgi, app, root)
+        result["processes"].append(process)
+        result["files"].extend([process["file"], process["socket"]["file"]])
+        result["instances"].extend(process["instances"])
+        result["sockets"].append(process["socket"]["file"])
     for index, item in enumerate(processes):
         spec = dict(PROCESS_DEFAULTS, **item)
         if host not in _hosts_of(spec, groups, play_hosts):
@@ -181,7 +255,8 @@ def units(processes, timers, app, root, host, groups, play_hosts):
         })
         result["files"].extend([f"{unit}.service", f"{unit}.timer"])
     result["summary"] = ", ".join(
-        [f"{p['name']} x {len(p['instances'])}" for p in result["processes"]]
+        [f"{p['name']} ({ASGI_SERVER}, {p['workers']} workers)" if p.get("socket") else f"{p['name']} x {len(p['instances'])}"
+         for p in result["processes"]]
         + [f"{t['name']} at {t['on_calendar']}" for t in result["timers"]]) or "none"
     return result
 
@@ -201,10 +276,14 @@ def stale(result, found, enabled):
     return {"files": sorted(found), "units": sorted(set(units_))}
 
 
-def missing_commands(processes, timers, commands, executables):
+def missing_commands(processes, timers, commands, executables, asgi=False):
     """The items whose command the release cannot run: a manage.py command it does not have
-    (``commands``, from Django's registry) or an executable not in its venv/bin."""
+    (``commands``, from Django's registry) or an executable not in its venv/bin; and the ASGI
+    server, when it runs (``asgi``), among the executables."""
     problems = []
+    if asgi and ASGI_SERVER not in executables:
+        problems.append(f"django_app_asgi_locations: the release's venv/bin has no {ASGI_SERVER}, the ASGI server "
+                        f"(add {ASGI_SERVER} to the project's requirements, and websockets for websocket routes)")
     for kind, items in (("processes", processes), ("timers", timers)):
         for index, item in enumerate(items):
             command = item["command"]

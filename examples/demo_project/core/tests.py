@@ -289,6 +289,11 @@ class ViewTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["slept_ms"], 20)
 
+    def test_async_io_under_wsgi(self):
+        response = self.client.get("/async/io")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual((response.json()["slept_ms"], response.json()["interface"]), (20, "wsgi"))
+
     @override_settings(RELEASE_ID="rel-7")
     def test_version(self):
         response = self.client.get("/version")
@@ -456,3 +461,34 @@ class BuildStepTests(SimpleTestCase):
             self.assertEqual(response.content.decode().strip(), f"built {settings.RELEASE_ID}")
             with self.assertRaisesMessage(CommandError, "asked to fail"):
                 run("build_assets", "--fail")
+
+
+class AsgiTests(TestCase):
+    """demo.asgi: Django's views over HTTP and the echo consumer on /ws/echo/, as an ASGI server runs them."""
+
+    def test_async_view_and_websocket_echo(self):
+        import asyncio
+
+        from asgiref.testing import ApplicationCommunicator
+        from django.test import AsyncClient
+
+        from demo.asgi import application
+
+        async def scenario():
+            response = await AsyncClient().get("/async/io")
+            self.assertEqual(response.json()["interface"], "asgi")
+            # The websocket as an ASGI server speaks it (channels.testing needs daphne).
+            socket = ApplicationCommunicator(application, {
+                "type": "websocket", "path": "/ws/echo/", "headers": [], "subprotocols": [],
+                "query_string": b""})
+            await socket.send_input({"type": "websocket.connect"})
+            self.assertEqual((await socket.receive_output(5))["type"], "websocket.accept")
+            self.assertEqual((await socket.receive_output(5))["text"],
+                             f"hello {settings.RELEASE_ID} from {os.path.basename(os.getcwd())}")
+            await socket.send_input({"type": "websocket.receive", "text": "ping"})
+            self.assertEqual((await socket.receive_output(5))["text"], f"{settings.RELEASE_ID} ping")
+            await socket.send_input({"type": "websocket.disconnect", "code": 1000})
+            await socket.wait(5)
+
+        with override_settings(RELEASE_ID="rel-9"):
+            asyncio.run(scenario())

@@ -1,3 +1,4 @@
+import asyncio
 import hashlib
 import json
 import re
@@ -87,6 +88,19 @@ def io(request):
     elapsed_ms = (time.perf_counter() - started) * 1000
     return JsonResponse({"slept_ms": 20, "digest": digest[:16], "checksum": checksum,
                          "ms": round(elapsed_ms, 3)})
+
+
+@never_cache
+@require_safe
+async def aio(request):
+    """The io view's work, waiting without holding a thread: what an ASGI server serves best."""
+    started = time.perf_counter()
+    await asyncio.sleep(0.02)  # stands in for a slow upstream / query
+    digest = hashlib.sha256(json.dumps({"release": settings.RELEASE_ID}).encode()).hexdigest()
+    checksum = spin(500)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return JsonResponse({"slept_ms": 20, "digest": digest[:16], "checksum": checksum,
+                         "ms": round(elapsed_ms, 3), "interface": request.META.get("wsgi.version") and "wsgi" or "asgi"})
 
 
 @require_safe

@@ -67,6 +67,8 @@ UPLOADS_API = env_bool("DEMO_UPLOADS_API", default=False)
 
 ROOT_URLCONF = "demo.urls"
 WSGI_APPLICATION = "demo.wsgi.application"
+# The websocket routes and Django's views (demo/asgi.py), for an ASGI server.
+ASGI_APPLICATION = "demo.asgi.application"
 
 TEMPLATES = [
     {

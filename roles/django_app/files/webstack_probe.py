@@ -1,12 +1,12 @@
 """Checks that a release of a Django project starts, before it goes live.
 
     <release>/venv/bin/python webstack_probe.py --settings django_app_settings_module=mysite.settings \\
-        --wsgi django_app_wsgi_module=mysite.wsgi:application [--celery django_app_celery_module=mysite] \\
-        [--check-deploy [--check-fail-level error|security|warning]]
+        --wsgi django_app_wsgi_module=mysite.wsgi:application [--asgi django_app_asgi_module=mysite.asgi:application] \\
+        [--celery django_app_celery_module=mysite] [--check-deploy [--check-fail-level error|security|warning]]
 
 Run in the release directory with the app's environment. It imports the settings module, sets
 Django up with DJANGO_SETTINGS_MODULE (default: the settings module), imports the WSGI callable
-and finds the Celery app the way `celery -A` does; with --check-deploy it then runs Django's
+(and the ASGI one when asked) and finds the Celery app the way `celery -A` does; with --check-deploy it then runs Django's
 deployment checks (`check --deploy`) in the same process (one start of the release's Python
 instead of two) and reports under "check" the messages that refuse the release at
 --check-fail-level (errors; and security warnings, the default; or every warning) and the
@@ -127,6 +127,12 @@ def probe(args):
     attr = attr or "application"
     if not callable(getattr(load(wsgi_var, wsgi_module), attr, None)):
         raise ProbeError(f"{wsgi_var}: {wsgi_module} has no callable '{attr}'")
+    if args.asgi:
+        asgi_var, asgi_spec = args.asgi
+        asgi_module, _sep, asgi_attr = asgi_spec.partition(":")
+        asgi_attr = asgi_attr or "application"
+        if not callable(getattr(load(asgi_var, asgi_module), asgi_attr, None)):
+            raise ProbeError(f"{asgi_var}: {asgi_module} has no callable '{asgi_attr}'")
 
     # What the app's processes and timers may run: its management commands, its venv's executables.
     from django.core.management import get_commands  # pylint: disable=import-outside-toplevel
@@ -181,6 +187,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", required=True, type=target("settings"), metavar="VARIABLE=MODULE")
     parser.add_argument("--wsgi", required=True, type=target("wsgi"), metavar="VARIABLE=MODULE[:CALLABLE]")
+    parser.add_argument("--asgi", type=target("asgi"), metavar="VARIABLE=MODULE[:CALLABLE]")
     parser.add_argument("--celery", type=target("celery"), metavar="VARIABLE=MODULE[:ATTRIBUTE]")
     parser.add_argument("--check-deploy", action="store_true", help="also run check --deploy")
     parser.add_argument("--check-fail-level", choices=FAIL_LEVELS, default="security",

@@ -196,3 +196,71 @@ def test_an_instance_that_exited_cleanly_fails_the_gate_too():
     show = "Id=shop-mailer@1.service\nActiveState=inactive\nSubState=dead\nNRestarts=0\nResult=success\n"
     assert django_app_process_gate(show, ["shop-mailer@1.service"]) == [
         "shop-mailer@1.service is inactive (dead, result success, restarted 0 times by systemd)"]
+
+
+# The ASGI server
+
+ASGI = {"locations": ["/ws/"], "module": "shop.asgi:application", "workers": 3, "groups": ["web"],
+        "socket": "/run/asgi/shop.sock"}
+
+
+def test_the_asgi_server_is_a_socket_activated_process_on_its_groups():
+    result = units([LOOP], host="web1", play=("web1", "worker1"), asgi=ASGI)
+    asgi = result["processes"][0]
+    assert (asgi["name"], asgi["file"], asgi["instances"]) == ("asgi", "shop-asgi@.service", ["shop-asgi@1.service"])
+    assert asgi["socket"] == {"file": "shop-asgi.socket", "path": "/run/asgi/shop.sock"}
+    assert result["summary"] == "asgi (uvicorn, 3 workers), mailer x 1"
+    assert result["sockets"] == ["shop-asgi.socket"]
+    assert {"shop-asgi@.service", "shop-asgi.socket"} <= set(result["files"])
+    assert result["instances"][0] == "shop-asgi@1.service"
+    assert asgi["exec"].startswith('"/srv/shop/current/venv/bin/uvicorn" "--fd" "3" "--workers" "3" ')
+    assert asgi["exec"].endswith('"--timeout-graceful-shutdown" "25" "shop.asgi:application"')
+    # Not on a host outside its groups, nor with no locations.
+    assert units([LOOP], host="worker1", play=("web1", "worker1"), asgi=ASGI)["sockets"] == []
+    assert units([LOOP], host="web1", asgi=dict(ASGI, locations=[]))["sockets"] == []
+
+
+def test_a_release_without_uvicorn_cannot_run_the_asgi_server():
+    result = units(host="web1", asgi=ASGI, commands=["migrate"], executables=["python"])
+    assert result["missing"] == [
+        "django_app_asgi_locations: the release's venv/bin has no uvicorn, the ASGI server (add uvicorn to the "
+        "project's requirements, and websockets for websocket routes)"]
+    assert units(host="web1", asgi=ASGI, commands=["migrate"], executables=["python", "uvicorn"])["missing"] == []
+    # A host that does not run it does not need it.
+    assert units(host="worker1", asgi=ASGI, commands=["migrate"], executables=["python"])["missing"] == []
+
+
+def test_taking_the_asgi_server_out_makes_its_socket_and_instance_stale():
+    found = ["shop-asgi@.service", "shop-asgi.socket"]
+    stale = units(host="web1", found=found, enabled=["shop-asgi@1.service"])["stale"]
+    assert stale == {"files": ["shop-asgi.socket", "shop-asgi@.service"],
+                     "units": ["shop-asgi.socket", "shop-asgi@1.service"]}
+    assert units(host="web1", asgi=ASGI, found=found, enabled=["shop-asgi@1.service"])["stale"] == {
+        "files": [], "units": []}
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"django_app_asgi_locations": "/ws/"}, "django_app_asgi_locations: must be a list"),
+    ({"django_app_asgi_locations": ["/"]}, "django_app_asgi_locations[0]: / is the WSGI app's"),
+    ({"django_app_asgi_locations": ["ws/"]}, "django_app_asgi_locations[0]: 'ws/' is not a URL prefix"),
+    ({"django_app_asgi_locations": ["/ws/../admin/"]}, "django_app_asgi_locations[0]: '/ws/../admin/' is not"),
+    ({"django_app_asgi_locations": ["/ws/;return"]}, "django_app_asgi_locations[0]:"),
+    ({"django_app_asgi_locations": ["/ws/", "/ws/"]}, "django_app_asgi_locations[1]: /ws/ is listed twice"),
+    ({"django_app_asgi_locations": ["/ws/"], "django_app_asgi_workers": 65}, "django_app_asgi_workers: 65 must be"),
+    ({"django_app_asgi_locations": ["/ws/"], "django_app_asgi_workers": "many"}, "django_app_asgi_workers: 'many'"),
+    ({"django_app_asgi_locations": ["/ws/"], "django_app_asgi_workers": True}, "django_app_asgi_workers: True"),
+    ({"django_app_asgi_locations": ["/ws/"], "django_app_asgi_groups": "web"}, "django_app_asgi_groups: must be a list"),
+    ({"django_app_asgi_module": "shop asgi"}, "django_app_asgi_module:"),
+    ({"django_app_asgi_read_timeout": 0}, "django_app_asgi_read_timeout:"),
+    ({"django_app_asgi_locations": ["/ws/"], "django_app_processes": [dict(LOOP, name="asgi")],
+      "django_app_timers": []}, "django_app_processes[0].name: 'asgi' is already the name of the ASGI server"),
+])
+def test_bad_asgi_input_is_refused_naming_the_variable(given, expected):
+    assert expected in problems(**given)
+
+
+def test_good_asgi_input_passes():
+    given = {"django_app_asgi_locations": ["/ws/", "/async/v1/"], "django_app_asgi_workers": "4",
+             "django_app_asgi_groups": ["web"], "django_app_asgi_module": "shop.asgi:application",
+             "django_app_asgi_read_timeout": 600}
+    assert django_app_inputs(given) == sorted(given)

@@ -238,3 +238,47 @@ def test_a_location_read_through_from_a_bucket():
         {"location": "/media/", "proxy": "http://storage:8333/demo/", "uploads": True}]}])[0]
     assert site["static_locations"][0] == {"location": "/media/", "alias": None, "root": None,
                                            "proxy": "http://storage:8333/demo/", "expires": "30d", "uploads": True}
+
+
+# A site's ASGI locations
+
+UWSGI = {"servers": ["unix:/run/uwsgi/demo.sock"]}
+
+
+def test_asgi_locations_go_to_their_servers_with_a_day_at_most():
+    (site,) = nginx_sites([{"name": "demo", "upstream": UWSGI, "asgi": {
+        "locations": ["/ws/", "/async/"], "servers": ["unix:/run/asgi/demo.sock"]}}])
+    assert site["asgi"]["locations"] == ["/ws/", "/async/"]
+    assert site["asgi"]["servers"][0]["address"] == "unix:/run/asgi/demo.sock"
+    assert site["asgi"]["read_timeout"] == 3600
+
+
+def test_no_asgi_locations_is_no_asgi():
+    (site,) = nginx_sites([{"name": "demo", "upstream": UWSGI, "asgi": {"locations": [], "servers": []}}])
+    assert site["asgi"] is None
+    (site,) = nginx_sites([{"name": "demo", "upstream": UWSGI}])
+    assert site["asgi"] is None
+
+
+def test_a_load_balancer_passes_asgi_locations_to_its_http_upstream():
+    (site,) = nginx_sites([{"name": "demo", "upstream": {"protocol": "http", "servers": ["web1:80"]},
+                            "asgi": {"locations": ["/ws/"], "read_timeout": "600"}}])
+    assert site["asgi"] == {"locations": ["/ws/"], "servers": [], "read_timeout": 600}
+
+
+@pytest.mark.parametrize("asgi, message", [
+    ({"locations": ["/ws/"]}, "sites[0].asgi.servers: needs the ASGI server's address"),
+    ({"locations": ["/"], "servers": ["unix:/run/a.sock"]}, "sites[0].asgi.locations[0]: / is already a location"),
+    ({"locations": ["/static/"], "servers": ["unix:/run/a.sock"]}, "/static/ is already a location"),
+    ({"locations": ["/ws/", "/ws/"], "servers": ["unix:/run/a.sock"]}, "asgi.locations[1]: /ws/ is already"),
+    ({"locations": ["/ws/;return 200"], "servers": ["unix:/run/a.sock"]}, "asgi.locations[0]"),
+    ({"locations": ["/ws/"], "servers": ["nowhere"]}, "asgi.servers[0].address"),
+    ({"locations": ["/ws/"], "servers": ["unix:/run/a.sock"], "read_timeout": 0}, "asgi.read_timeout"),
+    ({"locations": ["/ws/"], "servers": ["unix:/run/a.sock"], "proxy": "x"}, "asgi: unknown key"),
+    ("/ws/", "sites[0].asgi: must be a dict"),
+])
+def test_bad_asgi_input_names_the_key(asgi, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        nginx_sites([{"name": "demo", "upstream": UWSGI, "static_locations": [{"location": "/static/", "alias": "/s/"}],
+                      "asgi": asgi}])
+    assert message in str(error.value)

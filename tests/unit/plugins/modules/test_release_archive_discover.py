@@ -96,9 +96,34 @@ def test_startproject_entry_points_are_discovered(tmp_path):
     assert project_of(tmp_path, STARTPROJECT) == {
         "settings_module": "mysite.settings",
         "wsgi_module": "mysite.wsgi:application",
+        "asgi_module": None,
+        "asgi_note": "mysite/settings.py sets no ASGI_APPLICATION and there is no asgi.py beside the WSGI module",
         "celery_module": "mysite.celery",
         "notes": [],
     }
+
+
+def test_the_asgi_py_startproject_writes_is_the_asgi_application(tmp_path):
+    files = dict(STARTPROJECT, **{"mysite/asgi.py": b"application = None\n"})
+    project = project_of(tmp_path, files)
+    assert (project["asgi_module"], project["asgi_note"]) == ("mysite.asgi:application", None)
+
+
+def test_asgi_application_in_the_settings_wins_and_star_imports_are_followed(tmp_path):
+    files = dict(STARTPROJECT, **{"mysite/asgi.py": b"application = None\n"})
+    files["manage.py"] = MANAGE.replace(b"'mysite.settings'", b"'mysite.prod'")
+    files["mysite/prod.py"] = b"from .settings import *  # noqa\n"
+    files["mysite/settings.py"] = SETTINGS + b"ASGI_APPLICATION = 'mysite.routing.app'\n"
+    assert project_of(tmp_path, files)["asgi_module"] == "mysite.routing:app"
+
+
+def test_an_asgi_application_that_is_no_dotted_path_is_null_with_why(tmp_path):
+    files = dict(STARTPROJECT)
+    files["mysite/settings.py"] = SETTINGS + b"ASGI_APPLICATION = 'application'\n"
+    project = project_of(tmp_path, files)
+    assert project["asgi_module"] is None
+    assert "sets ASGI_APPLICATION to 'application', not a dotted path" in project["asgi_note"]
+    assert project["notes"] == []
 
 
 def test_double_quotes_spaces_and_a_leading_dot_slash_are_read(tmp_path):

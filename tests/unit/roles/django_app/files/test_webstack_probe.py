@@ -109,6 +109,24 @@ def test_wsgi_module_missing(project):
     assert failure(proc) == "django_app_wsgi_module: cannot import mysite.nowsgi: ModuleNotFoundError: No module named 'mysite.nowsgi'"
 
 
+def test_the_asgi_callable_of_startproject_passes(project):
+    project.write("mysite/asgi.py", "import os\nfrom django.core.asgi import get_asgi_application\n"
+                  "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n"
+                  "application = get_asgi_application()\n")
+    assert success(project.probe(SETTINGS, WSGI, "--asgi=django_app_asgi_module=mysite.asgi:application",
+                                 env=project.overlay_env()))["settings"] == "webstack_settings"
+
+
+def test_an_asgi_module_that_does_not_import_is_named(project):
+    project.write("mysite/asgi.py", "import channels_missing_here\napplication = None\n")
+    proc = project.probe(SETTINGS, WSGI, "--asgi=django_app_asgi_module=mysite.asgi:application", env=project.overlay_env())
+    assert failure(proc) == ("django_app_asgi_module: cannot import mysite.asgi: ModuleNotFoundError: "
+                             "No module named 'channels_missing_here'")
+    project.write("mysite/asgi2.py", "application = 3\n")
+    proc = project.probe(SETTINGS, WSGI, "--asgi=django_app_asgi_module=mysite.asgi2", env=project.overlay_env())
+    assert failure(proc) == "django_app_asgi_module: mysite.asgi2 has no callable 'application'"
+
+
 def test_celery_app_missing(project):
     proc = project.probe(SETTINGS, WSGI, CELERY, env=project.overlay_env())
     assert failure(proc) == "django_app_celery_module: no Celery app in mysite (looked for app, celery, mysite.celery:app)"
