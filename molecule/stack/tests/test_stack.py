@@ -245,10 +245,66 @@ def test_every_host_runs_the_plan_that_plan_yml_prints():
     assert plans["webstack-stack-worker"]["budget"]["db_connections"] <= plans["webstack-stack-worker"]["budget"]["db_max_connections"]
 
 
+# A websocket client on the worker (the release's venv has the websockets package), through the
+# load balancer: it pings every 0.2 s and reconnects when its connection is closed (a web host
+# drained or its ASGI server restarted in the new release); it logs each greeting (the release
+# that answered) and each handshake that failed, until the stop file appears.
+WS_CLIENT = """
+import json, os, socket, sys, time
+from websockets.sync.client import connect
+result = {"hellos": [], "handshake_errors": [], "closes": 0}
+while not os.path.exists("/tmp/ws.stop"):
+    try:
+        sock = socket.create_connection(("webstack-stack-lb", 80), timeout=10)
+        ws = connect("ws://demo.test/ws/echo/", sock=sock, open_timeout=20)
+        result["hellos"].append(ws.recv(timeout=20))
+    except Exception as exc:
+        result["handshake_errors"].append(f"{type(exc).__name__}: {exc}")
+        time.sleep(0.5)
+        continue
+    try:
+        while not os.path.exists("/tmp/ws.stop"):
+            ws.send("ping")
+            ws.recv(timeout=20)
+            time.sleep(0.2)
+        ws.close()
+    except Exception:
+        result["closes"] += 1
+with open("/tmp/ws.json", "w") as out:
+    json.dump(result, out)
+"""
+
+
+class Websocket:
+    """WS_CLIENT running on the worker for the length of a with block; ``result`` after it."""
+
+    def __enter__(self):
+        self.host = other("webstack-stack-worker")
+        python = self.host.check_output("readlink -f /srv/demo/current/venv/bin/python")
+        self.host.run(f"rm -f /tmp/ws.stop /tmp/ws.json /tmp/ws.log; cat > /tmp/ws_client.py <<'EOF'\n{WS_CLIENT}\nEOF")
+        self.host.run(f"setsid nohup {python} /tmp/ws_client.py > /tmp/ws.log 2>&1 < /dev/null &")
+        time.sleep(3)
+        return self
+
+    def __exit__(self, *exc):
+        self.host.run("touch /tmp/ws.stop")
+        for _ignored in range(60):
+            if self.host.file("/tmp/ws.json").exists:
+                break
+            time.sleep(1)
+        assert self.host.file("/tmp/ws.json").exists, self.host.file("/tmp/ws.log").content_string[-3000:]
+        self.result = json.loads(self.host.file("/tmp/ws.json").content_string)
+
+
 def test_rolling_deploy_under_load_fails_no_request(lb):
-    with Load(lb) as load:
+    with Load(lb) as load, Websocket() as websocket:
         rc, out = fleet_playbook("deploy.yml", "-e", "demo_release=2.0.0")
     assert rc == 0, out[-4000:]
+    # The websocket client stayed connected or reconnected, every handshake accepted, and ended
+    # on the new release.
+    hellos = websocket.result["hellos"]
+    assert websocket.result["handshake_errors"] == [], websocket.result
+    assert hellos[0] == "hello 1.0.0 from 1.0.0" and hellos[-1] == "hello 2.0.0 from 2.0.0", websocket.result
     results = load.results()
     failed = [r for r in results if r[0] != "200"]
     assert len(results) >= 50 and failed == [], f"{len(failed)} of {len(results)} failed: {failed[:5]}"
@@ -264,6 +320,35 @@ def test_the_migration_ran_exactly_once_on_the_first_web_host():
     # 2.0.0's migration counts its own runs in this row: one run across three app hosts.
     status, body = record(other(WEB[1]), "migration-0002")
     assert status == 200 and body["executions"] == 1
+
+
+def test_the_worker_s_process_follows_the_release_and_one_web_host_runs_the_job():
+    # The worker's process, as it writes itself every second: its pid (systemd's main process of
+    # the unit) and the real path of its working directory, the release the deploy switched to.
+    worker = other("webstack-stack-worker")
+    pid = worker.run("systemctl show --property=MainPID --value demo-loop@1.service").stdout.strip()
+    assert pid not in ("", "0")
+    assert worker.file("/srv/demo/shared/state/loop-1.txt").content_string.split()[1:] == [
+        pid, "/srv/demo/releases/2.0.0"]
+    # The job's timer and its runs are on the first web host of the inventory only.
+    time.sleep(7)
+    ran = {}
+    for name in WEB + ["webstack-stack-worker"]:
+        host = other(name)
+        log = host.file("/srv/demo/shared/state/ticks.log")
+        ran[name] = (host.run("systemctl is-enabled demo-tick.timer").stdout.strip(),
+                     len(log.content_string.splitlines()) if log.exists else 0)
+        assert host.run("pgrep -f [d]emo_loop").rc == (0 if name == "webstack-stack-worker" else 1)
+    assert ran[WEB[0]][0] == "enabled" and ran[WEB[0]][1] >= 2, ran
+    assert all(state != "enabled" and lines == 0 for state, lines in (ran[WEB[1]], ran["webstack-stack-worker"])), ran
+    # The ASGI server on each web host (one worker per vCPU, the plan's default), none on the worker.
+    for name in WEB:
+        web = other(name)
+        main = web.check_output("systemctl show --property=MainPID --value demo-asgi@1.service").strip()
+        vcpus = int(web.check_output("nproc"))
+        spawned = web.run(f"pgrep -P {main} -f spawn_main").stdout.split()
+        assert len(spawned) == (vcpus if vcpus > 1 else 0), name
+    assert worker.run("pgrep -f [u]vicorn").rc == 1
 
 
 def test_a_backup_was_taken_before_the_migration():
