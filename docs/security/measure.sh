@@ -53,7 +53,7 @@ def row(path, platform, state, source):
     text = path.read_text()
     rows.append([path.name[:-4], platform, re.search(r"systemd (\d+)", text).group(1), state, source,
                  re.search(r"Overall exposure level for \S+: (\d+\.\d)", text).group(1),
-                 *re.search(r"^# date (\S+) commit (\S+)$", text, re.M).groups()])
+                 *re.search(r"^# date (\S+) commit (\S+)", text, re.M).groups()])
 for platform in sorted((root / "rendered").iterdir()):
     for state in ("before", "after"):
         for path in sorted((platform / state).glob("*.txt")):
