@@ -74,7 +74,7 @@ cat "$log"
 if [ "$molecule_status" != 0 ] && [ -s "$molecule_log" ]; then
   echo "==> molecule, again ($molecule_log):"
   sed -n '/^==> molecule runs:/,$p' "$molecule_log"
-  for failed in $(sed -n 's/^==> \([^ ]*\) on \([^ ]*\): FAILED in .*/\1-\2/p' "$molecule_log"); do
+  sed -n 's/^==> \([^ ]*\) on \([^ ]*\): FAILED in .*/\1-\2/p' "$molecule_log" | while IFS= read -r failed; do
     echo "==> $failed, its failure (${WEBSTACK_MOLECULE_LOGS:-dist/molecule}/$failed.log):"
     grep -nE 'FAILED|fatal:|Error|failed=[1-9]|AssertionError|^E ' "${WEBSTACK_MOLECULE_LOGS:-dist/molecule}/$failed.log" 2>/dev/null |
       tail -n 40 || true
