@@ -280,7 +280,8 @@ class Websocket:
 
     def __enter__(self):
         self.host = other("webstack-stack-worker")
-        python = self.host.check_output("readlink -f /srv/demo/current/venv/bin/python")
+        # The live release's venv (its python, not the system interpreter the venv links to).
+        python = self.host.check_output("readlink -f /srv/demo/current") + "/venv/bin/python"
         self.host.run(f"rm -f /tmp/ws.stop /tmp/ws.json /tmp/ws.log; cat > /tmp/ws_client.py <<'EOF'\n{WS_CLIENT}\nEOF")
         self.host.run(f"setsid nohup {python} /tmp/ws_client.py > /tmp/ws.log 2>&1 < /dev/null &")
         time.sleep(3)
